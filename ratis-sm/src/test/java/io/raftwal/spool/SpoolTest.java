@@ -1,0 +1,369 @@
+package io.raftwal.spool;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolTest {
+  @TempDir Path tmp;
+
+  /** Small segments so a few hundred records span several of them; no background sync. */
+  static final SpoolOptions SMALL = new SpoolOptions(8192, 16, 0, 0);
+
+  static SpoolRecord record(long lsn) {
+    String s = "record-" + lsn + "-" + "x".repeat((int) (lsn * 7 % 97));
+    return new SpoolRecord(1 + lsn / 100, lsn, 10 + lsn, 1_700_000_000_000L + lsn, s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static List<SpoolRecord> records(long from, long to) {
+    List<SpoolRecord> out = new ArrayList<>();
+    for (long l = from; l <= to; l++) {
+      out.add(record(l));
+    }
+    return out;
+  }
+
+  static Spool filled(Path dir, SpoolOptions opts, int n) throws IOException {
+    Spool s = Spool.open(dir, opts);
+    for (SpoolRecord r : records(1, n)) {
+      s.append(r);
+    }
+    s.sync();
+    return s;
+  }
+
+  static List<SpoolRecord> all(Spool s) throws IOException {
+    return s.readSince(0, Integer.MAX_VALUE);
+  }
+
+  static Path lastSegment(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((a, b) -> b).orElseThrow();
+    }
+  }
+
+  static void copyDir(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.copy(p, to.resolve(p.getFileName()));
+      }
+    }
+  }
+
+  static void flipBit(Path file, long offset, int bit) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, offset);
+      b.put(0, (byte) (b.get(0) ^ (1 << bit)));
+      b.rewind();
+      ch.write(b, offset);
+    }
+  }
+
+  /** Byte offset of each record's frame in the segment file that starts at {@code firstLsn}. */
+  static Map<Long, long[]> frameExtents(long firstLsn, long lastLsn) {
+    Map<Long, long[]> out = new TreeMap<>();
+    long off = FrameCodec.SEGMENT_HEADER_BYTES;
+    for (long l = firstLsn; l <= lastLsn; l++) {
+      long len = FrameCodec.frameLength(record(l).payload().length);
+      out.put(l, new long[] {off, off + len});
+      off += len;
+    }
+    return out;
+  }
+
+  @Test
+  void recordsSurviveReopenByteForByte() throws IOException {
+    Path dir = tmp.resolve("spool");
+    try (Spool s = filled(dir, SMALL, 300)) {
+      assertTrue(s.segments().size() > 3, "small segments roll");
+    }
+    try (Spool s = Spool.open(dir, SMALL)) {
+      assertEquals(records(1, 300), all(s));
+      assertEquals(300, s.currentLsn());
+      assertEquals(1, s.oldestLsn());
+    }
+  }
+
+  @Test
+  void tornTailIsCutToLastWholeRecord() throws IOException {
+    Path template = tmp.resolve("template");
+    SegmentInfo last;
+    List<SegmentInfo> segs;
+    try (Spool s = filled(template, SMALL, 300)) {
+      segs = s.segments();
+      last = segs.get(segs.size() - 1);
+    }
+    Map<Long, long[]> extents = frameExtents(last.firstLsn(), last.lastLsn());
+    long fileSize = Files.size(last.path());
+    assertEquals(extents.get(last.lastLsn())[1], fileSize);
+
+    List<Long> cuts = new ArrayList<>();
+    // every byte offset of the final three records...
+    for (long c = extents.get(last.lastLsn() - 2)[0]; c < fileSize; c++) {
+      cuts.add(c);
+    }
+    // ...and a sample elsewhere in the segment, the header included
+    Random rnd = new Random(7);
+    for (int i = 0; i < 40; i++) {
+      cuts.add((long) rnd.nextInt((int) extents.get(last.lastLsn() - 2)[0]));
+    }
+    cuts.add(0L);
+    cuts.add((long) FrameCodec.SEGMENT_HEADER_BYTES);
+
+    int run = 0;
+    for (long cut : cuts) {
+      Path dir = tmp.resolve("cut-" + run++);
+      copyDir(template, dir);
+      try (FileChannel ch = FileChannel.open(dir.resolve(last.path().getFileName()), StandardOpenOption.WRITE)) {
+        ch.truncate(cut);
+      }
+      long expectedLast = last.firstLsn() - 1;
+      for (var e : extents.entrySet()) {
+        if (e.getValue()[1] <= cut) {
+          expectedLast = e.getKey();
+        }
+      }
+      try (Spool s = Spool.open(dir, SMALL)) {
+        assertEquals(records(1, expectedLast), all(s), "cut at byte " + cut);
+        assertEquals(expectedLast, s.currentLsn(), "cut at byte " + cut);
+        // the repaired spool takes appends again where it left off
+        s.append(record(expectedLast + 1));
+      }
+      try (Spool s = Spool.open(dir, SMALL)) {
+        assertEquals(records(1, expectedLast + 1), all(s), "reopen after repair, cut at byte " + cut);
+      }
+    }
+  }
+
+  @Test
+  void flippedBitInMiddleRecordIsReportedNotSkipped() throws IOException {
+    Path template = tmp.resolve("template");
+    SegmentInfo last;
+    SegmentInfo sealed;
+    try (Spool s = filled(template, SMALL, 300)) {
+      last = s.segments().get(s.segments().size() - 1);
+      sealed = s.segments().get(1);
+    }
+    Map<Long, long[]> lastExtents = frameExtents(last.firstLsn(), last.lastLsn());
+    long middle = (last.firstLsn() + last.lastLsn()) / 2;
+    long[] m = lastExtents.get(middle);
+    // a payload bit, a length bit and an LSN bit of a record with whole records after it
+    long[] offsets = {m[0] + FrameCodec.FRAME_HEADER_BYTES + 3, m[0] + 6, m[0] + 20};
+    int run = 0;
+    for (long off : offsets) {
+      Path dir = tmp.resolve("mid-" + run++);
+      copyDir(template, dir);
+      Path seg = dir.resolve(last.path().getFileName());
+      flipBit(seg, off, 2);
+      SpoolCorruptException e = assertThrows(SpoolCorruptException.class, () -> Spool.open(dir, SMALL));
+      assertEquals(seg, e.segment());
+      assertEquals(m[0], e.offset(), "reports the damaged record's offset");
+      assertTrue(e.getMessage().contains(seg.toString()) && e.getMessage().contains("offset " + m[0]), e.getMessage());
+      // refusing changed nothing on disk
+      assertEquals(Files.size(template.resolve(last.path().getFileName())), Files.size(seg));
+    }
+    // a damaged record in a sealed (older) segment is corruption even when it is that segment's last
+    Map<Long, long[]> sealedExtents = frameExtents(sealed.firstLsn(), sealed.lastLsn());
+    Path dir = tmp.resolve("sealed");
+    copyDir(template, dir);
+    flipBit(dir.resolve(sealed.path().getFileName()), sealedExtents.get(sealed.lastLsn())[0] + 50, 0);
+    SpoolCorruptException e = assertThrows(SpoolCorruptException.class, () -> Spool.open(dir, SMALL));
+    assertEquals(sealedExtents.get(sealed.lastLsn())[0], e.offset());
+  }
+
+  @Test
+  void flippedBitInLastRecordIsCutAsTornTail() throws IOException {
+    Path dir = tmp.resolve("spool");
+    SegmentInfo last;
+    try (Spool s = filled(dir, SMALL, 300)) {
+      last = s.segments().get(s.segments().size() - 1);
+    }
+    long[] ext = frameExtents(last.firstLsn(), last.lastLsn()).get(last.lastLsn());
+    flipBit(last.path(), ext[0] + FrameCodec.FRAME_HEADER_BYTES + 1, 5);
+    try (Spool s = Spool.open(dir, SMALL)) {
+      assertEquals(records(1, 299), all(s));
+    }
+    assertEquals(ext[0], Files.size(last.path()), "cut at the start of the damaged record");
+  }
+
+  @Test
+  void resumeFromMidSpoolSeeksInsteadOfScanning() throws IOException {
+    SpoolOptions opts = new SpoolOptions(SpoolOptions.DEFAULT_SEGMENT_BYTES, 64, 0, 0);
+    try (Spool s = filled(tmp.resolve("spool"), opts, 10_000)) {
+      assertEquals(1, s.segments().size(), "one segment: the seek is within a file");
+      SeekPosition p = s.seekPositionFor(5_000);
+      assertTrue(p.offset() > FrameCodec.SEGMENT_HEADER_BYTES, "starts past the first record: " + p);
+      assertTrue(p.lsn() <= 5_001 && p.lsn() > 5_001 - 64, "at most one interval before: " + p);
+      assertEquals(records(5_001, 5_010), s.readSince(5_000, 10));
+      assertEquals(records(9_991, 10_000), s.readSince(9_990, 1_000));
+      assertEquals(List.of(), s.readSince(10_000, 10));
+    }
+    // the index is rebuilt on open
+    try (Spool s = Spool.open(tmp.resolve("spool"), opts)) {
+      assertTrue(s.seekPositionFor(5_000).offset() > FrameCodec.SEGMENT_HEADER_BYTES);
+      assertEquals(records(5_001, 5_003), s.readSince(5_000, 3));
+    }
+  }
+
+  @Test
+  void pruneRemovesWholeSegmentsAndNeverARecordAboveTheFloor() throws IOException {
+    try (Spool s = filled(tmp.resolve("spool"), SMALL, 600)) {
+      int before = s.segments().size();
+      for (long floor : new long[] {0, 57, 130, 131, 299, 450, 600, 10_000}) {
+        s.pruneThrough(floor);
+        long oldest = s.oldestLsn();
+        assertTrue(oldest <= Math.min(floor, 600) + 1, "floor " + floor + " oldest " + oldest);
+        List<SpoolRecord> kept = s.readSince(oldest - 1, Integer.MAX_VALUE);
+        assertEquals(records(oldest, 600), kept, "floor " + floor);
+        for (SegmentInfo seg : s.segments()) {
+          assertTrue(Files.exists(seg.path()));
+        }
+      }
+      assertEquals(1, s.segments().size(), "the newest segment is always kept");
+      assertTrue(before > 1);
+      long oldest = s.oldestLsn();
+      WalRemovedException e = assertThrows(WalRemovedException.class, () -> s.readSince(oldest - 2, 5));
+      assertEquals(oldest, e.oldestLsn());
+      try (Stream<Path> files = Files.list(tmp.resolve("spool"))) {
+        assertEquals(1, files.filter(p -> p.toString().endsWith(".seg")).count(), "pruned files are gone");
+      }
+    }
+  }
+
+  @Test
+  void truncateAfterDropsNewerRecordsAndLeavesSealedCopiesUntouched() throws IOException {
+    Path dir = tmp.resolve("spool");
+    try (Spool s = filled(dir, SMALL, 300)) {
+      SegmentInfo holding = s.segments().stream().filter(g -> g.firstLsn() <= 150 && g.lastLsn() >= 150).findFirst().orElseThrow();
+      Path link = tmp.resolve("link.seg");
+      Files.createLink(link, holding.path());
+      byte[] before = Files.readAllBytes(link);
+      s.truncateAfter(150);
+      assertEquals(150, s.currentLsn());
+      assertEquals(records(1, 150), all(s));
+      assertArrayEquals(before, Files.readAllBytes(link), "a hard link to the segment is not changed");
+      s.append(records(151, 160));
+      assertEquals(records(1, 160), all(s));
+    }
+    try (Spool s = Spool.open(dir, SMALL)) {
+      assertEquals(records(1, 160), all(s));
+    }
+  }
+
+  @Test
+  void reopenStartsANewSegmentSoSealedFilesNeverChange() throws IOException {
+    Path dir = tmp.resolve("spool");
+    try (Spool s = filled(dir, new SpoolOptions(1 << 20, 16, 0, 0), 10)) {
+      assertEquals(1, s.segments().size());
+    }
+    byte[] sealed = Files.readAllBytes(lastSegment(dir));
+    try (Spool s = Spool.open(dir, SMALL)) {
+      s.append(record(11));
+      assertEquals(2, s.segments().size());
+      assertTrue(s.segments().get(0).sealed());
+    }
+    assertArrayEquals(sealed, Files.readAllBytes(dir.resolve(Segment.fileName(1))));
+  }
+
+  @Test
+  void badInputIsRejectedAndNothingOnDiskChanges() throws IOException {
+    Path dir = tmp.resolve("spool");
+    try (Spool s = filled(dir, SMALL, 20)) {
+      long size = s.sizeBytes();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.append(record(20)));
+      assertTrue(e.getMessage().contains("lsn 20"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> s.append(record(5)));
+      assertThrows(IllegalArgumentException.class,
+          () -> s.append(new SpoolRecord(1, -3, 1, 1, new byte[0])));
+      assertThrows(IllegalArgumentException.class,
+          () -> s.append(new SpoolRecord(1, 0, 1, 1, new byte[0])));
+      // a batch with one bad record writes none of it
+      assertThrows(IllegalArgumentException.class, () -> s.append(List.of(record(21), record(23), record(22))));
+      assertThrows(IllegalArgumentException.class, () -> s.append(new SpoolRecord(-1, 21, 1, 1, new byte[0])));
+      e = assertThrows(IllegalArgumentException.class, () -> s.readSince(0, 0));
+      assertTrue(e.getMessage().contains("max"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> s.readSince(-1, 10));
+      assertEquals(size, s.sizeBytes());
+      assertEquals(20, s.currentLsn());
+      assertEquals(records(1, 20), all(s));
+    }
+  }
+
+  @Test
+  void groupCommitForcesByCountAndByTime() throws IOException {
+    try (Spool s = Spool.open(tmp.resolve("count"), new SpoolOptions(1 << 20, 16, 10, 0))) {
+      s.append(records(1, 9));
+      assertEquals(0, s.durableLsn(), "not forced before the count is reached");
+      s.append(record(10));
+      assertEquals(10, s.durableLsn());
+      s.append(records(11, 15));
+      assertEquals(10, s.durableLsn());
+      s.sync();
+      assertEquals(15, s.durableLsn());
+    }
+    try (Spool s = Spool.open(tmp.resolve("time"), new SpoolOptions(1 << 20, 16, 0, 20))) {
+      s.append(records(1, 5));
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.durableLsn() == 5);
+    }
+  }
+
+  @Test
+  void concurrentReadersSeeOnlyWholeContiguousRecords() throws Exception {
+    try (Spool s = Spool.open(tmp.resolve("spool"), SMALL)) {
+      int n = 5_000;
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<Thread> readers = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Thread reader = new Thread(() -> {
+          Random rnd = new Random();
+          try {
+            while (s.currentLsn() < n && failure.get() == null) {
+              long cur = s.currentLsn();
+              long since = cur == 0 ? 0 : rnd.nextLong(cur);
+              List<SpoolRecord> got = s.readSince(since, 50);
+              for (int i = 0; i < got.size(); i++) {
+                assertEquals(record(since + 1 + i), got.get(i));
+              }
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        });
+        reader.start();
+        readers.add(reader);
+      }
+      for (long l = 1; l <= n; l++) {
+        s.append(record(l));
+      }
+      for (Thread r : readers) {
+        r.join();
+      }
+      if (failure.get() != null) {
+        throw new AssertionError(failure.get());
+      }
+      assertEquals(records(1, n), all(s));
+    }
+  }
+}
