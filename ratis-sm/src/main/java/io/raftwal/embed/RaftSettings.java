@@ -1,0 +1,61 @@
+package io.raftwal.embed;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** The Ratis settings raftwal runs with, in one place so servers and clients agree. */
+final class RaftSettings {
+  /** Above the largest entry the leader accepts, so an entry never makes the leader step down. */
+  static final int APPENDER_BYTE_LIMIT = 8 << 20;
+  /** gRPC must carry the appender's largest batch plus framing. */
+  static final int GRPC_MESSAGE_MAX = APPENDER_BYTE_LIMIT + (1 << 20);
+
+  private RaftSettings() {}
+
+  static RaftGroup group(List<Peer> peers, UUID groupId) {
+    RaftPeer[] ps = peers.stream()
+        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).setPriority(0).build())
+        .toArray(RaftPeer[]::new);
+    return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), ps);
+  }
+
+  static void grpcMessageSize(RaftProperties p) {
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(GRPC_MESSAGE_MAX));
+  }
+
+  static RaftProperties server(RaftWalConfig cfg) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(cfg.dataDir().resolve("raft").toFile()));
+    Peer self = cfg.self();
+    GrpcConfigKeys.Server.setHost(p, self.host());
+    GrpcConfigKeys.Server.setPort(p, self.port());
+    grpcMessageSize(p);
+    if (cfg.stateMachine().maxEntryBytes() + (1 << 20) > APPENDER_BYTE_LIMIT) {
+      throw new IllegalArgumentException("maxEntryBytes " + cfg.stateMachine().maxEntryBytes()
+          + " is too close to the Raft appender limit " + APPENDER_BYTE_LIMIT + "; keep records under 7 MiB");
+    }
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(APPENDER_BYTE_LIMIT));
+    // Ratis requires the log's write buffer to hold the appender's largest entry plus framing.
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(APPENDER_BYTE_LIMIT + (64 << 10)));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, cfg.purgeUpToSnapshot());
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+    for (Map.Entry<String, String> e : cfg.raftProperties().entrySet()) {
+      p.set(e.getKey(), e.getValue());
+    }
+    return p;
+  }
+}

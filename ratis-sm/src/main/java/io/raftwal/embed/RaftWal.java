@@ -1,0 +1,227 @@
+package io.raftwal.embed;
+
+import io.raftwal.command.Command;
+import io.raftwal.command.Reply;
+import io.raftwal.command.StateSummary;
+import io.raftwal.slot.InvalidationCause;
+import io.raftwal.slot.ResumePlan;
+import io.raftwal.slot.Slot;
+import io.raftwal.spool.SpoolRecord;
+import io.raftwal.statemachine.RaftWalStateMachine;
+import io.raftwal.statemachine.RecordListener;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A raftwal node embedded in the caller's JVM: a Ratis server over gRPC running the raftwal
+ * state machine, plus a client to the group. A storage engine appends through it, receives every
+ * applied record through its {@link RecordListener}, reads its local spool, and manages slots.
+ *
+ * <pre>{@code
+ * RaftWalConfig cfg = RaftWalConfig.builder("n1", dir).peers(Peer.parseList("n1=127.0.0.1:7001,...")).build();
+ * try (RaftWal wal = RaftWal.start(cfg, record -> engine.apply(record))) {
+ *   AppendResult r = wal.append(bytes).join();   // quorum-durable and applied
+ * }
+ * }</pre>
+ */
+public final class RaftWal implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftWal.class);
+
+  private final RaftWalConfig config;
+  private final RaftWalStateMachine stateMachine;
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+  private final RaftWalClient client;
+  private final ScheduledExecutorService scheduler;
+  private final AppendBatcher batcher;
+  private final SlotMaintenance slotMaintenance;
+
+  private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId) {
+    this.config = config;
+    this.stateMachine = sm;
+    this.server = server;
+    this.groupId = groupId;
+    this.client = new RaftWalClient(config.peers(), config.groupId(), config.requestTimeout());
+    this.scheduler = Executors.newScheduledThreadPool(1, r -> {
+      Thread t = new Thread(r, "raftwal-" + config.nodeId() + "-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    this.batcher = new AppendBatcher(client::append, scheduler, config.batchMaxBytes(),
+        config.batchMaxDelay().toNanos(), config.stateMachine().maxRecordBytes());
+    this.slotMaintenance = new SlotMaintenance(client, sm, this::isLeader, Clock.systemUTC(),
+        config.slotMaxLagLsn(), config.slotIdleTimeout().toMillis());
+    long every = config.slotAckInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(this::maintainSlots, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Starts this node: formats its storage on first start, recovers it afterwards.
+   *
+   * @param listener receives every applied record in LSN order (may be null)
+   */
+  public static RaftWal start(RaftWalConfig config, RecordListener listener) throws IOException {
+    Files.createDirectories(config.dataDir());
+    RaftWalStateMachine sm = new RaftWalStateMachine(config.dataDir(), config.stateMachine(), listener,
+        Clock.systemUTC());
+    RaftGroup group = RaftSettings.group(config.peers(), config.groupId());
+    boolean exists = Files.isDirectory(config.dataDir().resolve("raft").resolve(config.groupId().toString()));
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.nodeId()))
+        .setGroup(group)
+        .setProperties(RaftSettings.server(config))
+        .setStateMachine(sm)
+        .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+        .build();
+    server.start();
+    LOG.info("raftwal node {} started at {} ({}), data in {}", config.nodeId(), config.self().address(),
+        exists ? "recovered" : "new", config.dataDir());
+    return new RaftWal(config, sm, server, group.getGroupId());
+  }
+
+  /**
+   * Appends one record. Concurrent appends are coalesced into one Raft entry (bounded by the
+   * batch byte limit and delay); each record still gets its own LSN. Completes once a quorum has
+   * the record durable and this cluster applied it.
+   */
+  public CompletableFuture<AppendResult> append(byte[] payload) {
+    return batcher.append(payload);
+  }
+
+  /** Records after {@code sinceLsn} from this node's spool (what this node has applied). */
+  public List<SpoolRecord> readSince(long sinceLsn, int max) throws IOException {
+    return stateMachine.readSince(sinceLsn, max);
+  }
+
+  /** Creates a slot at the current LSN (or keeps an existing one's progress). */
+  public CompletableFuture<Reply> createSlot(String slotId) {
+    return client.submit(new Command.SlotCreate(slotId, Command.SlotCreate.AT_CURRENT_LSN, 0));
+  }
+
+  /** Creates a slot at {@code initialLsn}. */
+  public CompletableFuture<Reply> createSlot(String slotId, long initialLsn) {
+    if (initialLsn < 0) {
+      throw new IllegalArgumentException("initialLsn must not be negative, got " + initialLsn);
+    }
+    return client.submit(new Command.SlotCreate(slotId, initialLsn, 0));
+  }
+
+  /** A consumer confirms it has durably applied through {@code lsn}; proposed with other acks shortly. */
+  public void ackSlot(String slotId, long lsn) {
+    slotMaintenance.ack(slotId, lsn, lsn, lsn);
+  }
+
+  /** Proposes the acks gathered so far now rather than at the next interval. */
+  public void flushSlotAcks() {
+    slotMaintenance.runOnce();
+  }
+
+  public CompletableFuture<Reply> dropSlot(String slotId) {
+    return client.submit(new Command.SlotDrop(slotId, 0));
+  }
+
+  /** The slots as this node has applied them. */
+  public List<Slot> slots() {
+    return stateMachine.slots();
+  }
+
+  /**
+   * How the consumer of {@code slotId} should resume after {@code requestedSinceLsn}. A resume
+   * the spool can no longer serve also proposes the slot's invalidation (WAL removed).
+   */
+  public ResumePlan planResume(String slotId, long requestedSinceLsn) {
+    ResumePlan plan = stateMachine.slotCatalog().planResume(slotId, requestedSinceLsn, stateMachine.oldestLsn());
+    if (plan instanceof ResumePlan.FullRebootstrap f && f.cause() == InvalidationCause.WAL_REMOVED
+        && stateMachine.slotCatalog().get(slotId).map(Slot::valid).orElse(false)) {
+      client.submit(new Command.SlotInvalidate(slotId, InvalidationCause.WAL_REMOVED, 0));
+    }
+    return plan;
+  }
+
+  public boolean isLeader() {
+    try {
+      return server.getDivision(groupId).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The leader this node knows of, if any. */
+  public Optional<String> leaderId() {
+    try {
+      RaftPeerId id = server.getDivision(groupId).getInfo().getLeaderId();
+      return Optional.ofNullable(id).map(RaftPeerId::toString);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  /** This node's applied state. */
+  public StateSummary status() {
+    return stateMachine.summary();
+  }
+
+  /** The state machine, for the node process (admin API, switchover) and tests. */
+  public RaftWalStateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  /** The Ratis server, for the node process and tests. */
+  public RaftServer server() {
+    return server;
+  }
+
+  /** A client to the group, shared by this node. */
+  public RaftWalClient client() {
+    return client;
+  }
+
+  public RaftWalConfig config() {
+    return config;
+  }
+
+  private void maintainSlots() {
+    try {
+      slotMaintenance.runOnce();
+    } catch (RuntimeException e) {
+      LOG.warn("slot maintenance round failed: {}", e.toString());
+    }
+  }
+
+  /** Stops accepting appends, sends what is queued, then stops the server and closes the spool. */
+  @Override
+  public void close() throws IOException {
+    batcher.close();
+    scheduler.shutdown();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      client.close();
+    } finally {
+      server.close();
+      LOG.info("raftwal node {} stopped", config.nodeId());
+    }
+  }
+}

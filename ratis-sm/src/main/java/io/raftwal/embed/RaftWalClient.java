@@ -1,0 +1,223 @@
+package io.raftwal.embed;
+
+import io.raftwal.command.Command;
+import io.raftwal.command.CommandCodec;
+import io.raftwal.command.MalformedCommandException;
+import io.raftwal.command.Query;
+import io.raftwal.command.QueryCodec;
+import io.raftwal.command.Reply;
+import io.raftwal.command.ReplyCodec;
+import io.raftwal.command.StateSummary;
+import io.raftwal.slot.Slot;
+import io.raftwal.slot.SlotCatalogCodec;
+import io.raftwal.spool.SpoolRecord;
+import io.raftwal.statemachine.WriteGate;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * A client of a raftwal cluster over Ratis gRPC: submits commands to the leader and reads from
+ * any node. Requests refused before they reached the log (writes frozen by a switchover, a
+ * leader stepping down, a full queue) are retried until the request timeout; a request whose
+ * fate is unknown (a timeout) is never re-sent, since it may have been committed.
+ */
+public final class RaftWalClient implements Closeable {
+  private final RaftClient client;
+  private final RaftGroup group;
+  private final Duration timeout;
+
+  public RaftWalClient(List<Peer> peers, UUID groupId, Duration requestTimeout) {
+    this.group = RaftSettings.group(peers, groupId);
+    this.timeout = requestTimeout;
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 512);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.min(requestTimeout.toMillis(), 10_000),
+        TimeUnit.MILLISECONDS));
+    RaftSettings.grpcMessageSize(p);
+    int attempts = (int) Math.max(10, requestTimeout.toMillis() / 200);
+    this.client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  /** Submits a command to the leader; completes with the reply every node applied. */
+  public CompletableFuture<Reply> submit(Command command) {
+    byte[] bytes = CommandCodec.encode(command);
+    return attempt(ByteString.copyFrom(bytes), System.nanoTime() + timeout.toNanos(), 0);
+  }
+
+  /** Appends records as one entry (all or nothing); fails with {@link RaftWalException} when refused. */
+  public CompletableFuture<Reply.Appended> append(List<byte[]> payloads) {
+    return submit(new Command.Append(payloads, 0)).thenApply(r -> {
+      if (r instanceof Reply.Appended a) {
+        return a;
+      }
+      throw new RaftWalException(r instanceof Reply.Rejected j ? j.reason() : "unexpected reply " + r, false, null);
+    });
+  }
+
+  private CompletableFuture<Reply> attempt(ByteString bytes, long deadline, int attempt) {
+    return client.async().send(Message.valueOf(bytes)).handle((reply, err) -> {
+      Throwable failure = err != null ? unwrap(err) : reply.isSuccess() ? null : reply.getException();
+      if (failure == null) {
+        return CompletableFuture.completedFuture(decodeReply(reply));
+      }
+      if (retriable(failure) && System.nanoTime() < deadline) {
+        long backoffMs = Math.min(500, 20L << Math.min(attempt, 5));
+        return CompletableFuture.supplyAsync(() -> null,
+                CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
+            .thenCompose(x -> attempt(bytes, deadline, attempt + 1));
+      }
+      return CompletableFuture.<Reply>failedFuture(toRaftWalException(failure));
+    }).thenCompose(f -> f);
+  }
+
+  private static Reply decodeReply(RaftClientReply reply) {
+    try {
+      return ReplyCodec.decode(reply.getMessage().getContent().toByteArray());
+    } catch (MalformedCommandException e) {
+      throw new RaftWalException("unreadable reply from " + reply.getServerId() + ": " + e.getMessage(), false, e);
+    }
+  }
+
+  /** Runs a read-only query: on the leader when {@code peerId} is null, else on that node's local state. */
+  public CompletableFuture<byte[]> query(Query q, String peerId) {
+    Message m = Message.valueOf(ByteString.copyFrom(QueryCodec.encode(q)));
+    CompletableFuture<RaftClientReply> f = peerId == null
+        ? client.async().sendReadOnly(m)
+        : client.async().sendStaleRead(m, 0, RaftPeerId.valueOf(peerId));
+    return f.handle((reply, err) -> {
+      Throwable failure = err != null ? unwrap(err) : reply.isSuccess() ? null : reply.getException();
+      if (failure != null) {
+        throw toRaftWalException(failure);
+      }
+      return reply.getMessage().getContent().toByteArray();
+    });
+  }
+
+  public List<SpoolRecord> readSince(long sinceLsn, int max, String peerId) throws IOException {
+    return decode(() -> QueryCodec.decodeRecords(get(query(new Query.ReadSince(sinceLsn, max), peerId))));
+  }
+
+  public List<Slot> slots(String peerId) throws IOException {
+    return decode(() -> SlotCatalogCodec.decode(get(query(new Query.ListSlots(), peerId)), "slot list reply"));
+  }
+
+  public StateSummary status(String peerId) throws IOException {
+    return decode(() -> QueryCodec.decodeSummary(get(query(new Query.Status(), peerId))));
+  }
+
+  /** The leader as this client last learned it, or null. */
+  public String leaderId() {
+    RaftPeerId id = client.getLeaderId();
+    return id == null ? null : id.toString();
+  }
+
+  public RaftGroup group() {
+    return group;
+  }
+
+  /** The underlying Ratis client, for admin calls (leadership transfer, group info). */
+  public RaftClient ratis() {
+    return client;
+  }
+
+  @Override
+  public void close() throws IOException {
+    client.close();
+  }
+
+  private byte[] get(CompletableFuture<byte[]> f) throws IOException {
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable c = unwrap(e);
+      if (c instanceof RaftWalException r) {
+        throw r;
+      }
+      throw new IOException(c.getMessage(), c);
+    } catch (TimeoutException e) {
+      throw new IOException("no answer within " + timeout, e);
+    }
+  }
+
+  private interface Decoder<T> {
+    T decode() throws IOException, MalformedCommandException;
+  }
+
+  private static <T> T decode(Decoder<T> d) throws IOException {
+    try {
+      return d.decode();
+    } catch (MalformedCommandException e) {
+      throw new IOException("unreadable answer: " + e.getMessage(), e);
+    }
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static boolean retriable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof LeaderSteppingDownException || c instanceof NotLeaderException
+          || c instanceof TransferLeadershipException || c instanceof ResourceUnavailableException
+          || c instanceof LeaderNotReadyException
+          || (c.getMessage() != null && c.getMessage().contains(WriteGate.FROZEN_PREFIX))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static RaftWalException toRaftWalException(Throwable t) {
+    if (t instanceof RaftWalException r) {
+      return r;
+    }
+    String msg = String.valueOf(t.getMessage());
+    int rejected = msg.indexOf("REJECTED: ");
+    if (rejected >= 0) {
+      return new RaftWalException(msg.substring(rejected + "REJECTED: ".length()), false, t);
+    }
+    return new RaftWalException(t.getClass().getSimpleName() + ": " + msg, retriable(t), t);
+  }
+
+  static RaftPeer[] peers(RaftGroup g) {
+    return g.getPeers().toArray(new RaftPeer[0]);
+  }
+
+  static RaftGroupId groupId(UUID id) {
+    return RaftGroupId.valueOf(id);
+  }
+}

@@ -1,0 +1,551 @@
+package io.raftwal.statemachine;
+
+import io.raftwal.command.Command;
+import io.raftwal.command.CommandCodec;
+import io.raftwal.command.MalformedCommandException;
+import io.raftwal.command.Query;
+import io.raftwal.command.QueryCodec;
+import io.raftwal.command.Reply;
+import io.raftwal.command.ReplyCodec;
+import io.raftwal.command.StateSummary;
+import io.raftwal.slot.Slot;
+import io.raftwal.slot.SlotCatalog;
+import io.raftwal.slot.SlotCatalogCodec;
+import io.raftwal.spool.Spool;
+import io.raftwal.spool.SpoolRecord;
+import io.raftwal.spool.WalRemovedException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The raftwal Ratis state machine: applies {@link Command}s from the Raft log to the live WAL
+ * spool and the slot catalog, the same way on every node.
+ *
+ * <p>The leader validates and stamps commands in {@link #startTransaction}; apply assigns LSNs
+ * (previous + 1, from 1), appends to the spool, and answers with a {@link Reply}. Apply is
+ * idempotent by Raft index, because Ratis re-applies every entry after the latest snapshot on
+ * restart: an entry the spool already holds is checked (term and index) and skipped. A failing
+ * spool write throws out of {@code applyTransaction}, which stops the server rather than leave a
+ * gap. A malformed command is applied as a rejection on every node.
+ *
+ * <p>The live spool lives in {@code <dataDir>/spool}, outside the directory a snapshot install
+ * replaces; {@link #reinitialize} rebuilds it from the installed segment files.
+ */
+public final class RaftWalStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftWalStateMachine.class);
+  private static final byte[] NO_HASH = new byte[32];
+
+  private final Path spoolDir;
+  private final StateMachineOptions options;
+  private final RecordListener listener;
+  private final Clock clock;
+  private final SnapshotStore snapshots;
+  private final WriteGate gate = new WriteGate();
+  private final TreeMap<Long, CompletableFuture<Void>> appliedWaiters = new TreeMap<>();
+  private final AtomicLong rejectedCommands = new AtomicLong();
+
+  // Applied state: written by the apply thread only, read by queries.
+  private volatile Spool spool;
+  private volatile SlotCatalog slots = new SlotCatalog();
+  private volatile long lastLsn;
+  private volatile long archivedLsn;
+  private volatile byte[] archivedHash = NO_HASH;
+  private volatile long snapshotLastLsn;
+  private long deliveredThroughLsn;
+
+  public RaftWalStateMachine(Path dataDir, StateMachineOptions options, RecordListener listener, Clock clock) {
+    this.spoolDir = dataDir.resolve("spool");
+    this.options = options;
+    this.listener = listener == null ? RecordListener.NONE : listener;
+    this.clock = clock;
+    this.snapshots = new SnapshotStore(options.snapshotsToKeep());
+  }
+
+  // ------------------------------------------------------------------------------ lifecycle
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+    super.initialize(server, groupId, storage);
+    getLifeCycle().startAndTransition(() -> {
+      snapshots.init(storage);
+      load(false);
+    });
+  }
+
+  @Override
+  public void pause() {
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+      lc.transition(LifeCycle.State.PAUSING);
+      lc.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** After Ratis installed a snapshot from the leader: rebuild everything from it. */
+  @Override
+  public void reinitialize() throws IOException {
+    snapshots.reload();
+    load(true);
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+      lc.transition(LifeCycle.State.STARTING);
+      lc.transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  private void load(boolean installed) throws IOException {
+    SnapshotStore.Loaded snap = snapshots.loadLatest();
+    Spool old = spool;
+    if (old != null) {
+      old.close();
+    }
+    if (installed && snap != null) {
+      linkSpoolFrom(snap);
+    }
+    Spool opened = Spool.open(spoolDir, options.spool());
+    if (snap != null && opened.currentLsn() < snap.state().lastLsn()) {
+      // The live spool lost what the snapshot says was applied (a wiped or damaged directory):
+      // the snapshot's own segments are the truth up to its LSN.
+      LOG.warn("live spool {} ends at LSN {} but snapshot {} holds LSN {}; rebuilding the spool from the snapshot",
+          spoolDir, opened.currentLsn(), snap.termIndex(), snap.state().lastLsn());
+      opened.close();
+      linkSpoolFrom(snap);
+      opened = Spool.open(spoolDir, options.spool());
+    }
+    if (snap != null && installed && opened.currentLsn() != snap.state().lastLsn()) {
+      opened.close();
+      throw new IOException("installed snapshot " + snap.termIndex() + " says LSN " + snap.state().lastLsn()
+          + " but its segments end at LSN " + opened.currentLsn());
+    }
+    AppliedState st = snap == null
+        ? new AppliedState(0, -1, 0, 0, NO_HASH, List.of())
+        : snap.state();
+    slots = new SlotCatalog(st.slots());
+    lastLsn = st.lastLsn();
+    archivedLsn = st.archivedLsn();
+    archivedHash = st.archivedHash();
+    snapshotLastLsn = st.lastLsn();
+    spool = opened;
+    setLastAppliedTermIndex(snap == null ? TermIndex.INITIAL_VALUE : snap.termIndex());
+    LOG.info("state machine {}: {} at {}, last LSN {}, spool LSN {}..{}, {} slot(s)",
+        installed ? "reloaded from an installed snapshot" : "started",
+        snap == null ? "no snapshot" : "snapshot", snap == null ? "-" : snap.termIndex(), lastLsn,
+        opened.oldestLsn(), opened.currentLsn(), slots.size());
+    catchUpListener(st.lastLsn());
+  }
+
+  /** Delivers to the listener what the spool holds between the listener's position and the snapshot. */
+  private void catchUpListener(long throughLsn) throws IOException {
+    long from = Math.max(listener.lastAppliedLsn(), 0);
+    Spool s = spool;
+    if (from < s.oldestLsn() - 1 && from < throughLsn) {
+      LOG.warn("the embedding listener is at LSN {} but the spool only holds LSN {} onwards;"
+          + " records {}..{} cannot be delivered: rebuild the engine from a snapshot", from, s.oldestLsn(),
+          from + 1, s.oldestLsn() - 1);
+      from = s.oldestLsn() - 1;
+    }
+    while (from < throughLsn) {
+      List<SpoolRecord> batch = s.readSince(from, 1024);
+      if (batch.isEmpty()) {
+        break;
+      }
+      for (SpoolRecord r : batch) {
+        if (r.lsn() > throughLsn) {
+          break;
+        }
+        listener.onRecord(r);
+        from = r.lsn();
+      }
+    }
+    deliveredThroughLsn = Math.max(from, throughLsn);
+  }
+
+  private void linkSpoolFrom(SnapshotStore.Loaded snap) throws IOException {
+    SnapshotStore.deleteTree(spoolDir);
+    Files.createDirectories(spoolDir);
+    for (Path seg : snap.segments()) {
+      Files.createLink(spoolDir.resolve(seg.getFileName()), seg);
+    }
+    SnapshotStore.fsync(spoolDir);
+  }
+
+  @Override
+  public void close() throws IOException {
+    Spool s = spool;
+    if (s != null) {
+      s.close();
+    }
+    synchronized (appliedWaiters) {
+      appliedWaiters.values().forEach(f -> f.completeExceptionally(new IOException("state machine closed")));
+      appliedWaiters.clear();
+    }
+    super.close();
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return snapshots.getLatestSnapshot();
+  }
+
+  // ---------------------------------------------------------------------------- the leader
+
+  /** Validates a client's command on the leader and stamps it with the leader's clock. */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString data = request.getMessage().getContent();
+    TransactionContext.Builder b = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    if (!options.leaderValidation()) {
+      return b.setLogData(data).build();
+    }
+    String refusal = null;
+    Command cmd = null;
+    if (data.size() > options.maxEntryBytes()) {
+      refusal = "command of " + data.size() + " bytes exceeds the " + options.maxEntryBytes()
+          + "-byte entry limit; send fewer or smaller records per append";
+    } else {
+      try {
+        cmd = CommandCodec.decode(data.toByteArray());
+      } catch (MalformedCommandException e) {
+        refusal = e.getMessage();
+      }
+    }
+    if (cmd instanceof Command.Append a) {
+      String frozen = gate.refusal();
+      if (frozen != null) {
+        TransactionContext trx = b.build();
+        trx.setException(new WritesFrozenException(frozen));
+        return trx;
+      }
+      for (int i = 0; i < a.payloads().size() && refusal == null; i++) {
+        int len = a.payloads().get(i).length;
+        if (len > options.maxRecordBytes()) {
+          refusal = "record " + i + " is " + len + " bytes; the limit is " + options.maxRecordBytes()
+              + " bytes (maxRecordBytes): split it or raise the limit";
+        }
+      }
+    }
+    if (refusal != null) {
+      TransactionContext trx = b.build();
+      trx.setException(new IllegalArgumentException("REJECTED: " + refusal));
+      return trx;
+    }
+    byte[] stamped = CommandCodec.encode(cmd.stamped(clock.millis()));
+    return b.setLogData(ByteString.copyFrom(stamped)).build();
+  }
+
+  /** The write gate the switchover freezes. */
+  public WriteGate writeGate() {
+    return gate;
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+    LOG.info("{}: leader is now {}", member, newLeaderId);
+  }
+
+  // --------------------------------------------------------------------------------- apply
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long term = entry.getTerm();
+    long index = entry.getIndex();
+    Reply reply;
+    try {
+      Command cmd = CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      reply = apply(cmd, term, index);
+    } catch (MalformedCommandException e) {
+      rejectedCommands.incrementAndGet();
+      LOG.warn("rejected a malformed command at Raft index {}: {}", index, e.getMessage());
+      reply = new Reply.Rejected("malformed command at Raft index " + index + ": " + e.getMessage());
+    } catch (IOException e) {
+      // Thrown, not returned: Ratis stops this server instead of moving past an unapplied entry.
+      throw new UncheckedIOException("spool write failed applying Raft index " + index + "; stopping", e);
+    }
+    updateLastAppliedTermIndex(term, index);
+    wakeWaiters(index);
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(ReplyCodec.encode(reply))));
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    super.notifyTermIndexUpdated(term, index);
+    wakeWaiters(index);
+  }
+
+  private Reply apply(Command cmd, long term, long index) throws IOException {
+    long now = cmd.timestampMs();
+    if (cmd instanceof Command.Append a) {
+      return applyAppend(a, term, index);
+    }
+    if (cmd instanceof Command.SlotCreate c) {
+      long initial = c.initialLsn() == Command.SlotCreate.AT_CURRENT_LSN ? lastLsn : c.initialLsn();
+      if (initial > lastLsn) {
+        return new Reply.Rejected("initialLsn " + initial + " is beyond the last LSN " + lastLsn);
+      }
+      boolean existed = slots.get(c.slotId()).isPresent();
+      Slot s = slots.create(c.slotId(), initial, now);
+      return new Reply.Done((existed ? "slot exists" : "slot created") + " '" + s.id() + "' restart LSN "
+          + s.restartLsn() + (s.valid() ? "" : " (invalidated: " + s.invalidation() + ")"));
+    }
+    if (cmd instanceof Command.SlotProgress p) {
+      int applied = 0;
+      List<String> refused = new ArrayList<>();
+      for (Command.Progress pr : p.progress()) {
+        if (Math.max(pr.writeLsn(), Math.max(pr.flushLsn(), pr.applyLsn())) > lastLsn) {
+          refused.add(pr.slotId() + " (beyond last LSN " + lastLsn + ")");
+        } else if (slots.advance(pr.slotId(), pr.writeLsn(), pr.flushLsn(), pr.applyLsn(), now)) {
+          applied++;
+        } else {
+          refused.add(pr.slotId() + " (unknown or invalidated)");
+        }
+      }
+      prune();
+      return new Reply.Done("advanced " + applied + " of " + p.progress().size() + " slot(s)"
+          + (refused.isEmpty() ? "" : "; ignored " + String.join(", ", refused)));
+    }
+    if (cmd instanceof Command.SlotDrop d) {
+      if (!slots.drop(d.slotId())) {
+        return new Reply.Rejected("slot '" + d.slotId() + "' does not exist");
+      }
+      prune();
+      return new Reply.Done("slot dropped '" + d.slotId() + "'");
+    }
+    if (cmd instanceof Command.SlotInvalidate v) {
+      if (!slots.invalidate(v.slotId(), v.cause(), now)) {
+        return new Reply.Rejected("slot '" + v.slotId() + "' does not exist or is already invalidated");
+      }
+      LOG.info("slot '{}' invalidated: {}", v.slotId(), v.cause());
+      prune();
+      return new Reply.Done("slot invalidated '" + v.slotId() + "' (" + v.cause() + ")");
+    }
+    Command.ArchiveProgress ap = (Command.ArchiveProgress) cmd;
+    if (ap.lsn() > lastLsn) {
+      return new Reply.Rejected("archived LSN " + ap.lsn() + " is beyond the last LSN " + lastLsn);
+    }
+    if (ap.lsn() < archivedLsn) {
+      return new Reply.Rejected("archived LSN " + ap.lsn() + " is behind the recorded " + archivedLsn
+          + "; the archive position never moves back");
+    }
+    archivedLsn = ap.lsn();
+    archivedHash = ap.segmentHash();
+    prune();
+    return new Reply.Done("archived through LSN " + ap.lsn());
+  }
+
+  private Reply applyAppend(Command.Append a, long term, long index) throws IOException {
+    List<byte[]> payloads = a.payloads();
+    long first = lastLsn + 1;
+    List<SpoolRecord> records = new ArrayList<>(payloads.size());
+    for (int i = 0; i < payloads.size(); i++) {
+      records.add(new SpoolRecord(term, first + i, index, a.timestampMs(), payloads.get(i)));
+    }
+    Spool s = spool;
+    if (first > s.currentLsn()) {
+      s.append(records);
+    } else {
+      reapply(s, records);
+    }
+    long last = first + records.size() - 1;
+    lastLsn = last;
+    for (SpoolRecord r : records) {
+      if (r.lsn() > deliveredThroughLsn) {
+        listener.onRecord(r);
+        deliveredThroughLsn = r.lsn();
+      }
+    }
+    return new Reply.Appended(first, last, term, index);
+  }
+
+  /**
+   * A re-applied entry (after a restart) whose LSNs the spool may already hold: keep what matches
+   * the entry's term and index, cut and rewrite from the first record that does not.
+   */
+  private void reapply(Spool s, List<SpoolRecord> records) throws IOException {
+    long first = records.get(0).lsn();
+    List<SpoolRecord> held;
+    try {
+      held = s.readSince(first - 1, records.size());
+    } catch (WalRemovedException e) {
+      throw new IOException("re-applying LSN " + first + " but the spool no longer holds it (oldest "
+          + e.oldestLsn() + "); the spool was pruned past the latest snapshot", e);
+    }
+    int same = 0;
+    while (same < held.size() && held.get(same).term() == records.get(same).term()
+        && held.get(same).raftIndex() == records.get(same).raftIndex()) {
+      same++;
+    }
+    if (same == records.size()) {
+      return;
+    }
+    if (same < held.size()) {
+      SpoolRecord h = held.get(same);
+      LOG.warn("spool record LSN {} has term {} index {} but the Raft log says term {} index {}; rewriting from it",
+          h.lsn(), h.term(), h.raftIndex(), records.get(same).term(), records.get(same).raftIndex());
+      s.truncateAfter(h.lsn() - 1);
+    }
+    s.append(records.subList(same, records.size()));
+  }
+
+  /** Deletes spool segments nothing needs: below every valid slot, the archive and the snapshot. */
+  private void prune() throws IOException {
+    long floor = retentionFloor();
+    if (floor > 0) {
+      spool.pruneThrough(floor);
+    }
+  }
+
+  /** WAL at or below this LSN may be pruned. */
+  public long retentionFloor() {
+    long floor = snapshotLastLsn;
+    OptionalLong slotFloor = slots.retentionFloor();
+    if (slotFloor.isPresent()) {
+      floor = Math.min(floor, slotFloor.getAsLong());
+    }
+    if (options.archivingEnabled()) {
+      floor = Math.min(floor, archivedLsn);
+    }
+    return floor;
+  }
+
+  // ------------------------------------------------------------------------------ snapshots
+
+  /** Runs on the apply thread: seal (force) the spool, hard-link its segments, record the state. */
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex applied = getLastAppliedTermIndex();
+    SnapshotInfo latest = snapshots.getLatestSnapshot();
+    if (applied.getIndex() < 0 || (latest != null && latest.getIndex() >= applied.getIndex())) {
+      return latest == null ? -1 : latest.getIndex();
+    }
+    Spool s = spool;
+    s.sealActive();
+    AppliedState state = new AppliedState(applied.getTerm(), applied.getIndex(), lastLsn, archivedLsn,
+        archivedHash, slots.list());
+    snapshots.write(state, s.segments());
+    snapshotLastLsn = lastLsn;
+    snapshots.cleanupOldSnapshots(null);
+    LOG.info("snapshot taken at {} (LSN {}, {} segment(s))", applied, lastLsn, s.segments().size());
+    return applied.getIndex();
+  }
+
+  // -------------------------------------------------------------------------------- queries
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      Query q = QueryCodec.decode(request.getContent().toByteArray());
+      byte[] answer;
+      if (q instanceof Query.ReadSince r) {
+        answer = QueryCodec.encodeRecords(readSince(r.sinceLsn(), r.max()));
+      } else if (q instanceof Query.ListSlots) {
+        answer = SlotCatalogCodec.encode(slots.list());
+      } else {
+        answer = QueryCodec.encodeSummary(summary());
+      }
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
+    } catch (MalformedCommandException | IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("REJECTED: " + e.getMessage()));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Ratis 3.2's own stale-read wait never wakes; this one is woken by every apply. */
+  @Override
+  public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+    return awaitApplied(minIndex).thenCompose(v -> query(request));
+  }
+
+  /** Completes once this node has applied Raft index {@code index}. */
+  public CompletableFuture<Void> awaitApplied(long index) {
+    synchronized (appliedWaiters) {
+      if (getLastAppliedTermIndex().getIndex() >= index) {
+        return CompletableFuture.completedFuture(null);
+      }
+      return appliedWaiters.computeIfAbsent(index, k -> new CompletableFuture<>());
+    }
+  }
+
+  private void wakeWaiters(long index) {
+    synchronized (appliedWaiters) {
+      while (!appliedWaiters.isEmpty() && appliedWaiters.firstKey() <= index) {
+        Map.Entry<Long, CompletableFuture<Void>> e = appliedWaiters.pollFirstEntry();
+        e.getValue().complete(null);
+      }
+    }
+  }
+
+  /** Records after {@code sinceLsn} from this node's spool (what it has applied). */
+  public List<SpoolRecord> readSince(long sinceLsn, int max) throws IOException {
+    return spool.readSince(sinceLsn, max);
+  }
+
+  /** The slot catalog as applied on this node. */
+  public List<Slot> slots() {
+    return slots.list();
+  }
+
+  /** The catalog itself, for resume planning and limit sweeps on the leader. */
+  public SlotCatalog slotCatalog() {
+    return slots;
+  }
+
+  public long lastLsn() {
+    return lastLsn;
+  }
+
+  public long oldestLsn() {
+    return spool.oldestLsn();
+  }
+
+  /** Commands applied as rejections because they were malformed. */
+  public long rejectedCommands() {
+    return rejectedCommands.get();
+  }
+
+  public StateSummary summary() {
+    TermIndex ti = getLastAppliedTermIndex();
+    SnapshotInfo snap = snapshots.getLatestSnapshot();
+    Spool s = spool;
+    return new StateSummary(lastLsn, ti.getTerm(), ti.getIndex(), s.oldestLsn(), retentionFloor(), archivedLsn,
+        snap == null ? -1 : snap.getIndex(), gate.isFrozen(), s.sizeBytes(), s.segments().size(), slots.size());
+  }
+
+  /** The live spool directory (outside the state machine directory a snapshot install replaces). */
+  public Path spoolDirectory() {
+    return spoolDir;
+  }
+}
