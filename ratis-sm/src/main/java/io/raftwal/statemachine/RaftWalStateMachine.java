@@ -139,10 +139,14 @@ public final class RaftWalStateMachine extends BaseStateMachine {
       linkSpoolFrom(snap);
       opened = Spool.open(spoolDir, options.spool());
     }
-    if (snap != null && installed && opened.currentLsn() != snap.state().lastLsn()) {
+    if (snap != null && (installed ? opened.currentLsn() != snap.state().lastLsn()
+        : opened.currentLsn() < snap.state().lastLsn())) {
+      long held = opened.currentLsn();
       opened.close();
-      throw new IOException("installed snapshot " + snap.termIndex() + " says LSN " + snap.state().lastLsn()
-          + " but its segments end at LSN " + opened.currentLsn());
+      // Never run with an applied LSN the spool cannot back: that would hand out LSNs over a gap.
+      throw new IOException("snapshot " + snap.termIndex() + " records LSN " + snap.state().lastLsn()
+          + " but its segments end at LSN " + held + "; the snapshot is damaged. Move " + spoolDir
+          + " and the state machine directory aside and let the leader install a fresh snapshot");
     }
     AppliedState st = snap == null
         ? new AppliedState(0, -1, 0, 0, NO_HASH, List.of())
