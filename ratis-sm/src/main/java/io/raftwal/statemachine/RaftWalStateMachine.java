@@ -70,6 +70,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   private final WriteGate gate = new WriteGate();
   private final TreeMap<Long, CompletableFuture<Void>> appliedWaiters = new TreeMap<>();
   private final AtomicLong rejectedCommands = new AtomicLong();
+  private final AtomicLong frozenRefusals = new AtomicLong();
 
   // Applied state: written by the apply thread only, read by queries.
   private volatile Spool spool;
@@ -248,6 +249,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     if (cmd instanceof Command.Append a) {
       String frozen = gate.refusal();
       if (frozen != null) {
+        frozenRefusals.incrementAndGet();
         TransactionContext trx = b.build();
         trx.setException(new WritesFrozenException(frozen));
         return trx;
@@ -538,6 +540,11 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   /** Commands applied as rejections because they were malformed. */
   public long rejectedCommands() {
     return rejectedCommands.get();
+  }
+
+  /** Appends the leader refused because the write gate was frozen. */
+  public long frozenRefusals() {
+    return frozenRefusals.get();
   }
 
   public StateSummary summary() {
