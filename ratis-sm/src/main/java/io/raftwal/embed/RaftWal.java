@@ -207,10 +207,19 @@ public final class RaftWal implements Closeable {
     }
   }
 
-  /** Stops accepting appends, sends what is queued, then stops the server and closes the spool. */
+  /**
+   * Stops accepting appends, sends what is queued, lets this node apply up to the commit index it
+   * knows (bounded wait), then stops the server, which forces and closes the spool.
+   */
   @Override
   public void close() throws IOException {
     batcher.close();
+    try {
+      long commit = server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
+      stateMachine.awaitApplied(commit).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.info("node {} stopping before applying to its commit index: {}", config.nodeId(), e.toString());
+    }
     scheduler.shutdown();
     try {
       scheduler.awaitTermination(5, TimeUnit.SECONDS);
