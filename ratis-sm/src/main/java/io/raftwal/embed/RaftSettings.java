@@ -13,27 +13,31 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
-/** The Ratis settings raftwal runs with, in one place so servers and clients agree. */
-final class RaftSettings {
+/**
+ * The Ratis settings raftwal runs with, in one place so servers, clients and tools that must
+ * match them (the benchmark's no-op floor) agree.
+ */
+public final class RaftSettings {
   /** Above the largest entry the leader accepts, so an entry never makes the leader step down. */
-  static final int APPENDER_BYTE_LIMIT = 8 << 20;
+  public static final int APPENDER_BYTE_LIMIT = 8 << 20;
   /** gRPC must carry the appender's largest batch plus framing. */
-  static final int GRPC_MESSAGE_MAX = APPENDER_BYTE_LIMIT + (1 << 20);
+  public static final int GRPC_MESSAGE_MAX = APPENDER_BYTE_LIMIT + (1 << 20);
 
   private RaftSettings() {}
 
-  static RaftGroup group(List<Peer> peers, UUID groupId) {
+  public static RaftGroup group(List<Peer> peers, UUID groupId) {
     RaftPeer[] ps = peers.stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).setPriority(0).build())
         .toArray(RaftPeer[]::new);
     return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), ps);
   }
 
-  static void grpcMessageSize(RaftProperties p) {
+  public static void grpcMessageSize(RaftProperties p) {
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(GRPC_MESSAGE_MAX));
   }
 
-  static RaftProperties server(RaftWalConfig cfg) {
+  /** Server properties for the node {@code cfg} describes. */
+  public static RaftProperties server(RaftWalConfig cfg) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(cfg.dataDir().resolve("raft").toFile()));
     Peer self = cfg.self();

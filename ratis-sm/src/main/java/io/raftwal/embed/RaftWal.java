@@ -48,7 +48,7 @@ public final class RaftWal implements Closeable {
   private final RaftGroupId groupId;
   private final RaftWalClient client;
   private final ScheduledExecutorService scheduler;
-  private final AppendBatcher batcher;
+  private final BatchingAppender batcher;
   private final SlotMaintenance slotMaintenance;
 
   private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId) {
@@ -62,7 +62,7 @@ public final class RaftWal implements Closeable {
       t.setDaemon(true);
       return t;
     });
-    this.batcher = new AppendBatcher(client::append, scheduler, config.batchMaxBytes(),
+    this.batcher = new BatchingAppender(client, scheduler, config.batchMaxBytes(),
         config.batchMaxDelay().toNanos(), config.stateMachine().maxRecordBytes());
     this.slotMaintenance = new SlotMaintenance(client, sm, this::isLeader, Clock.systemUTC(),
         config.slotMaxLagLsn(), config.slotIdleTimeout().toMillis());

@@ -15,7 +15,7 @@ import java.util.function.Function;
  * until the batch reaches its byte limit or the oldest has waited the maximum delay. Each record
  * keeps its own LSN and acknowledgement; a batch commits or fails as a whole.
  */
-final class AppendBatcher {
+public final class BatchingAppender {
   private final Function<List<byte[]>, CompletableFuture<Reply.Appended>> sender;
   private final ScheduledExecutorService timer;
   private final int maxBytes;
@@ -30,7 +30,19 @@ final class AppendBatcher {
   private int inFlight;
   private boolean closed;
 
-  AppendBatcher(Function<List<byte[]>, CompletableFuture<Reply.Appended>> sender, ScheduledExecutorService timer,
+  /**
+   * @param client         the cluster to append to
+   * @param timer          runs the delay timer
+   * @param maxBytes       largest batch, in payload bytes (stay below the leader's entry limit)
+   * @param maxDelayNanos  longest an append waits for company (0: never waits)
+   * @param maxRecordBytes a larger record is refused alone, before it joins a batch
+   */
+  public BatchingAppender(RaftWalClient client, ScheduledExecutorService timer, int maxBytes, long maxDelayNanos,
+      int maxRecordBytes) {
+    this(client::append, timer, maxBytes, maxDelayNanos, maxRecordBytes);
+  }
+
+  BatchingAppender(Function<List<byte[]>, CompletableFuture<Reply.Appended>> sender, ScheduledExecutorService timer,
       int maxBytes, long maxDelayNanos, int maxRecordBytes) {
     this.sender = sender;
     this.timer = timer;
@@ -39,7 +51,8 @@ final class AppendBatcher {
     this.maxRecordBytes = maxRecordBytes;
   }
 
-  CompletableFuture<AppendResult> append(byte[] payload) {
+  /** Queues one record; completes with its LSN and term once its batch is committed and applied. */
+  public CompletableFuture<AppendResult> append(byte[] payload) {
     if (payload == null) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("payload must not be null"));
     }
@@ -129,7 +142,7 @@ final class AppendBatcher {
   }
 
   /** Refuses new appends; those already queued are still sent. */
-  void close() {
+  public void close() {
     Batch b = null;
     synchronized (lock) {
       closed = true;

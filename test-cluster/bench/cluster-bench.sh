@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Cluster benchmark, all systems in one run on this machine:
+#   the no-op Ratis floor (raftwal's own Ratis settings), raftwal unbatched, raftwal batched,
+#   and a 3-member etcd through ../shared/floors (needs: apt-get install -y etcd-server etcd-client).
+# usage: bash test-cluster/bench/cluster-bench.sh [prewarm=60] [warmup=3] [measure=12]
+set -u
+cd "$(dirname "$0")/../.."
+JAR=test-cluster/target/benchmarks.jar
+[ -f "$JAR" ] || mvn -B -q -Pbench -pl test-cluster -am package -DskipTests
+ARGS="sizes=128,1024 conc=1,16,128 prewarm=60 warmup=3 measure=12 $*"
+JVM="-Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+DIR=${BENCH_DIR:-/tmp/raftwal-bench}
+
+run_cluster() { # system, then load args
+  local system=$1; shift
+  rm -rf "$DIR"; local pids=""
+  for id in n1 n2 n3; do
+    java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" > "$DIR-$id.log" 2>&1 &
+    pids="$pids $!"
+  done
+  timeout 1200 java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system 2>"$DIR-client.err" \
+    | grep -E "RESULT|PREWARM|FILLED"
+  if [ "${HEAP:-}" = "1" ]; then
+    for p in $pids; do jcmd "$p" GC.run >/dev/null; echo "HEAP $system pid=$p $(jcmd "$p" GC.heap_info | grep -E 'garbage-first heap' | head -1)"; done
+  fi
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+}
+
+echo "MACHINE $(nproc) cpu, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
+run_cluster noop load $ARGS
+run_cluster raftwal load batch=off $ARGS
+run_cluster raftwal load batch=on $ARGS
+if command -v etcd >/dev/null; then
+  (cd ../shared/floors && bash run-etcd.sh 1 load $(echo "$ARGS" | sed 's/prewarm=[0-9]*/prewarm=10/'))
+else
+  echo "SKIP etcd: install it with apt-get install -y etcd-server etcd-client"
+fi
+rm -rf "$DIR"

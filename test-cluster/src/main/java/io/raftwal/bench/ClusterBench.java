@@ -1,0 +1,161 @@
+package io.raftwal.bench;
+
+import io.raftwal.embed.BatchingAppender;
+import io.raftwal.embed.Peer;
+import io.raftwal.embed.RaftSettings;
+import io.raftwal.embed.RaftWal;
+import io.raftwal.embed.RaftWalClient;
+import io.raftwal.embed.RaftWalConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * Three-JVM cluster benchmark: raftwal nodes against the floor of a no-op Ratis state machine
+ * with exactly raftwal's Ratis settings, driven by the same closed-loop load.
+ * <pre>
+ *   server id=n1 system=raftwal|noop dir=DIR basePort=17000 maxSeconds=1800
+ *   load system=raftwal|noop batch=off|on sizes=128,1024 conc=1,16,128 prewarm=60 warmup=3 measure=12
+ *   fill system=raftwal records=1000000 size=128          (then read the servers' heap with jcmd)
+ * </pre>
+ */
+public final class ClusterBench {
+  private ClusterBench() {}
+
+  /** The floor: Ratis with raftwal's settings and a state machine that only counts. */
+  static final class NoopStateMachine extends BaseStateMachine {
+    private static final Message OK = Message.valueOf("ok");
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+      updateLastAppliedTermIndex(trx.getLogEntry().getTerm(), trx.getLogEntry().getIndex());
+      return CompletableFuture.completedFuture(OK);
+    }
+  }
+
+  static List<Peer> peers(int basePort) {
+    List<Peer> out = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      out.add(new Peer("n" + i, "127.0.0.1:" + (basePort + i)));
+    }
+    return out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      if (eq > 0) {
+        a.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+      }
+    }
+    String cmd = args.length > 0 ? args[0] : "help";
+    List<Peer> peers = peers(Integer.parseInt(a.getOrDefault("basePort", "17000")));
+    String system = a.getOrDefault("system", "raftwal");
+    switch (cmd) {
+      case "server" -> server(peers, a, system);
+      case "load" -> load(peers, a, system);
+      case "fill" -> fill(peers, a);
+      default -> System.out.println("usage: server|load|fill key=value ...");
+    }
+    System.exit(0);
+  }
+
+  static void server(List<Peer> peers, Map<String, String> a, String system) throws Exception {
+    String id = a.get("id");
+    RaftWalConfig cfg = RaftWalConfig.builder(id, Path.of(a.getOrDefault("dir", "/tmp/raftwal-bench")).resolve(id))
+        .peers(peers).build();
+    long maxSeconds = Long.parseLong(a.getOrDefault("maxSeconds", "1800"));
+    if (system.equals("noop")) {
+      RaftServer s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id))
+          .setGroup(RaftSettings.group(peers, cfg.groupId())).setProperties(RaftSettings.server(cfg))
+          .setStateMachine(new NoopStateMachine()).setOption(RaftStorage.StartupOption.FORMAT).build();
+      s.start();
+      System.out.println("STARTED noop " + id);
+      Thread.sleep(maxSeconds * 1000);
+      s.close();
+    } else {
+      try (RaftWal wal = RaftWal.start(cfg, null)) {
+        System.out.println("STARTED raftwal " + id + " pid=" + ProcessHandle.current().pid());
+        Thread.sleep(maxSeconds * 1000);
+      }
+    }
+  }
+
+  interface Sender {
+    CompletableFuture<?> send(byte[] payload);
+  }
+
+  static void load(List<Peer> peers, Map<String, String> a, String system) throws Exception {
+    boolean batch = a.getOrDefault("batch", "off").equals("on");
+    String label = system + (system.equals("raftwal") ? (batch ? "-batched" : "-unbatched") : "");
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (RaftWalClient client = new RaftWalClient(peers, RaftWalConfig.DEFAULT_GROUP_ID, Duration.ofSeconds(60))) {
+      BatchingAppender batcher = new BatchingAppender(client, timer, 1 << 20, TimeUnit.MILLISECONDS.toNanos(2), 4 << 20);
+      Sender sender = system.equals("noop")
+          ? p -> client.ratis().async().send(Message.valueOf(ByteString.copyFrom(p)))
+          : batch ? batcher::append : p -> client.append(List.of(p));
+      awaitLeader(sender);
+      double prewarm = Double.parseDouble(a.getOrDefault("prewarm", "60"));
+      if (prewarm > 0) {
+        byte[] p = new byte[1024];
+        LoadGenerator g = LoadGenerator.run(seq -> sender.send(p), 16, 0, prewarm, 4_000_000);
+        System.out.println("PREWARM " + label + " " + g.summary());
+      }
+      for (String sz : a.getOrDefault("sizes", "128,1024").split(",")) {
+        for (String cc : a.getOrDefault("conc", "1,16,128").split(",")) {
+          byte[] payload = new byte[Integer.parseInt(sz)];
+          new Random(42).nextBytes(payload);
+          LoadGenerator g = LoadGenerator.run(seq -> sender.send(payload), Integer.parseInt(cc),
+              Double.parseDouble(a.getOrDefault("warmup", "3")), Double.parseDouble(a.getOrDefault("measure", "12")),
+              4_000_000);
+          System.out.println("RESULT " + label + " size=" + sz + " conc=" + cc + " " + g.summary());
+        }
+      }
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  static void fill(List<Peer> peers, Map<String, String> a) throws Exception {
+    int records = Integer.parseInt(a.getOrDefault("records", "1000000"));
+    byte[] payload = new byte[Integer.parseInt(a.getOrDefault("size", "128"))];
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (RaftWalClient client = new RaftWalClient(peers, RaftWalConfig.DEFAULT_GROUP_ID, Duration.ofSeconds(60))) {
+      BatchingAppender batcher = new BatchingAppender(client, timer, 1 << 20, TimeUnit.MILLISECONDS.toNanos(2), 4 << 20);
+      awaitLeader(batcher::append);
+      LoadGenerator g = LoadGenerator.run(seq -> batcher.append(payload), 256, 0, 3600, records);
+      System.out.println("FILLED " + records + " " + g.summary());
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  static void awaitLeader(Sender s) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      try {
+        s.send(new byte[1]).get(20, TimeUnit.SECONDS);
+        return;
+      } catch (Exception e) {
+        Thread.sleep(500);
+      }
+    }
+    throw new IllegalStateException("no leader within 90 s");
+  }
+}

@@ -1,0 +1,93 @@
+package io.raftwal.bench;
+
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * Closed-loop load: keeps {@code concurrency} requests outstanding for warm-up plus measurement,
+ * bounded in time and in count. Throughput counts acknowledgements inside the measured window;
+ * latency covers requests started inside it. The same semantics as the floors' generator.
+ */
+final class LoadGenerator {
+  private final long[] start;
+  private final long[] end;
+  private final byte[] outcome; // 0 pending, 1 ok, 2 failed
+  private volatile int issued;
+  private long measureStart;
+  private long measureEnd;
+
+  private LoadGenerator(int capacity) {
+    start = new long[capacity];
+    end = new long[capacity];
+    outcome = new byte[capacity];
+  }
+
+  static LoadGenerator run(IntFunction<CompletableFuture<?>> send, int concurrency, double warmupS, double measureS,
+      int maxOps) throws InterruptedException {
+    LoadGenerator g = new LoadGenerator(maxOps);
+    Semaphore inFlight = new Semaphore(concurrency);
+    long t0 = System.nanoTime();
+    g.measureStart = t0 + (long) (warmupS * 1e9);
+    g.measureEnd = g.measureStart + (long) (measureS * 1e9);
+    int i = 0;
+    while (i < maxOps && System.nanoTime() < g.measureEnd) {
+      if (!inFlight.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+        continue;
+      }
+      int seq = i++;
+      g.issued = i;
+      g.start[seq] = System.nanoTime();
+      CompletableFuture<?> f;
+      try {
+        f = send.apply(seq);
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      f.whenComplete((r, e) -> {
+        g.end[seq] = System.nanoTime();
+        g.outcome[seq] = (byte) (e == null ? 1 : 2);
+        inFlight.release();
+      });
+    }
+    if (!inFlight.tryAcquire(concurrency, 60, TimeUnit.SECONDS)) {
+      System.out.println("WARN: requests still outstanding after 60 s");
+    }
+    return g;
+  }
+
+  String summary() {
+    int n = issued;
+    int acked = 0;
+    int failed = 0;
+    int nl = 0;
+    long[] lat = new long[n];
+    for (int k = 0; k < n; k++) {
+      if (outcome[k] == 2) {
+        failed++;
+      } else if (outcome[k] == 1) {
+        if (end[k] >= measureStart && end[k] <= measureEnd) {
+          acked++;
+        }
+        if (start[k] >= measureStart && start[k] <= measureEnd) {
+          lat[nl++] = end[k] - start[k];
+        }
+      }
+    }
+    lat = Arrays.copyOf(lat, nl);
+    Arrays.sort(lat);
+    double secs = (measureEnd - measureStart) / 1e9;
+    return String.format("ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f acked=%d failed=%d issued=%d",
+        acked / secs, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), acked, failed, n);
+  }
+
+  private static double pct(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int idx = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+    return sorted[Math.max(0, idx)] / 1e6;
+  }
+}
