@@ -3,6 +3,7 @@
 #   the no-op Ratis floor (raftwal's own Ratis settings), raftwal unbatched, raftwal batched,
 #   and a 3-member etcd through ../shared/floors (needs: apt-get install -y etcd-server etcd-client).
 # usage: bash test-cluster/bench/cluster-bench.sh [prewarm=60] [warmup=3] [measure=12]
+#        bash test-cluster/bench/cluster-bench.sh heap     (node heaps after 1 million appends)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=test-cluster/target/benchmarks.jar
@@ -28,6 +29,10 @@ run_cluster() { # system, then load args
 }
 
 echo "MACHINE $(nproc) cpu, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
+if [ "${1:-}" = "heap" ]; then   # heap of each node after 1 million appends (batched, 128 B)
+  HEAP=1 run_cluster raftwal fill records=1000000 size=128
+  exit 0
+fi
 run_cluster noop load $ARGS
 run_cluster raftwal load batch=off $ARGS
 run_cluster raftwal load batch=on $ARGS

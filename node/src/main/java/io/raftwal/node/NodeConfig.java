@@ -29,6 +29,7 @@ import java.util.UUID;
  * peers=n1=127.0.0.1:7001,n2=...,n3=...        # required: every voting member
  * data.dir=/var/lib/raftwal/n1                 # required: this node's own directory
  * admin.port=8081                              # admin HTTP port (0: none)
+ * admin.bind=127.0.0.1                         # admin HTTP address
  * admin.token=...                              # bearer token for mutating admin calls
  * group.id=&lt;uuid&gt;                                # optional, the same on every member
  * snapshot.threshold=10000                     # entries between automatic snapshots
@@ -40,8 +41,8 @@ import java.util.UUID;
  * raft.property.&lt;ratis key&gt;=&lt;value&gt;            # passed to Ratis as is
  * </pre>
  */
-public record NodeConfig(RaftWalConfig wal, int adminPort, String adminToken) {
-  static final Set<String> KEYS = Set.of("node.id", "peers", "data.dir", "admin.port", "admin.token", "group.id",
+public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, String adminToken) {
+  static final Set<String> KEYS = Set.of("node.id", "peers", "data.dir", "admin.port", "admin.bind", "admin.token", "group.id",
       "snapshot.threshold", "spool.segment.bytes", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
       "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms");
   static final String RAFT_PREFIX = "raft.property.";
@@ -113,7 +114,11 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminToken) {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("config: " + e.getMessage());
     }
-    return new NodeConfig(wal, adminPort, token);
+    String bind = v.getOrDefault("admin.bind", "127.0.0.1");
+    if (bind.isBlank()) {
+      throw new IllegalArgumentException("admin.bind is empty: give an address such as 127.0.0.1");
+    }
+    return new NodeConfig(wal, adminPort, bind, token);
   }
 
   private static String required(Map<String, String> v, String key) {

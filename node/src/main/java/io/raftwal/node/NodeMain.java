@@ -1,6 +1,8 @@
 package io.raftwal.node;
 
 import io.raftwal.embed.RaftWal;
+import io.raftwal.node.admin.AdminServer;
+import io.raftwal.node.metrics.NodeMetrics;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,13 +56,35 @@ public final class NodeMain {
     }
   }
 
+  /**
+   * Loads the config, starts the node and blocks until the JVM is asked to stop.
+   *
+   * @throws IllegalArgumentException when the config is invalid (nothing was started)
+   */
+  public static void runForeground(Path config, Map<String, String> overrides) throws Exception {
+    NodeConfig cfg;
+    try {
+      cfg = NodeConfig.load(config, overrides);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read config " + config + ": " + e.getMessage(), e);
+    }
+    run(cfg);
+  }
+
   /** Starts the node and blocks until the JVM is asked to stop. */
   static void run(NodeConfig cfg) throws Exception {
     RaftWal wal = RaftWal.start(cfg.wal(), null);
+    NodeMetrics metrics = new NodeMetrics(wal, () -> commitIndex(wal));
+    AdminServer admin = cfg.adminPort() > 0
+        ? new AdminServer(wal, metrics, cfg.adminBind(), cfg.adminPort(), cfg.adminToken()) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("node {} stopping (signal)", cfg.wal().nodeId());
       try {
+        if (admin != null) {
+          admin.close();
+        }
+        metrics.close();
         wal.close();
       } catch (Exception e) {
         LOG.warn("node {} did not stop cleanly: {}", cfg.wal().nodeId(), e.toString());
@@ -70,6 +94,14 @@ public final class NodeMain {
     }, "raftwal-shutdown"));
     LOG.info("node {} serving; Raft at {}", cfg.wal().nodeId(), cfg.wal().self().address());
     stopped.await();
+  }
+
+  static long commitIndex(RaftWal wal) {
+    try {
+      return wal.server().getDivision(wal.server().getGroupIds().iterator().next()).getRaftLog().getLastCommittedIndex();
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private static void fail(String message) {

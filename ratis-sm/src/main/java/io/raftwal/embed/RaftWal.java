@@ -9,6 +9,7 @@ import io.raftwal.slot.Slot;
 import io.raftwal.spool.SpoolRecord;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import io.raftwal.statemachine.RecordListener;
+import io.raftwal.switchover.SwitchoverService;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,6 +51,7 @@ public final class RaftWal implements Closeable {
   private final ScheduledExecutorService scheduler;
   private final BatchingAppender batcher;
   private final SlotMaintenance slotMaintenance;
+  private final SwitchoverService switchover;
 
   private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId) {
     this.config = config;
@@ -66,6 +68,11 @@ public final class RaftWal implements Closeable {
         config.batchMaxDelay().toNanos(), config.stateMachine().maxRecordBytes());
     this.slotMaintenance = new SlotMaintenance(client, sm, this::isLeader, Clock.systemUTC(),
         config.slotMaxLagLsn(), config.slotIdleTimeout().toMillis());
+    try {
+      this.switchover = new SwitchoverService(server.getDivision(groupId), sm);
+    } catch (IOException e) {
+      throw new IllegalStateException("the Raft group " + groupId + " is not on this server", e);
+    }
     long every = config.slotAckInterval().toMillis();
     scheduler.scheduleWithFixedDelay(this::maintainSlots, every, every, TimeUnit.MILLISECONDS);
   }
@@ -190,6 +197,11 @@ public final class RaftWal implements Closeable {
     return server;
   }
 
+  /** Planned leadership handovers, run on this node when it leads. */
+  public SwitchoverService switchover() {
+    return switchover;
+  }
+
   /** A client to the group, shared by this node. */
   public RaftWalClient client() {
     return client;
@@ -227,6 +239,7 @@ public final class RaftWal implements Closeable {
       Thread.currentThread().interrupt();
     }
     try {
+      switchover.close();
       client.close();
     } finally {
       server.close();

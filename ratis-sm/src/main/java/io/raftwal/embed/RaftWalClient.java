@@ -33,7 +33,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
-import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
@@ -189,9 +188,16 @@ public final class RaftWalClient implements Closeable {
     return t;
   }
 
+  /**
+   * True only for refusals that guarantee the request never entered the Raft log, so sending it
+   * again (as a new call) cannot apply it twice: a frozen gate (refused in startTransaction), a
+   * leader stepping down or transferring, a full queue, a leader not ready. NotLeaderException is
+   * not one of them: it can come after the entry was appended, and Ratis already retries it with
+   * the same call id, which its retry cache de-duplicates.
+   */
   static boolean retriable(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof LeaderSteppingDownException || c instanceof NotLeaderException
+      if (c instanceof LeaderSteppingDownException
           || c instanceof TransferLeadershipException || c instanceof ResourceUnavailableException
           || c instanceof LeaderNotReadyException
           || (c.getMessage() != null && c.getMessage().contains(WriteGate.FROZEN_PREFIX))) {

@@ -279,6 +279,10 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
     LOG.info("{}: leader is now {}", member, newLeaderId);
+    if (gate.isFrozen() && !member.getPeerId().equals(newLeaderId)) {
+      // A freeze belongs to a leadership; whoever leads next starts with writes open.
+      gate.open();
+    }
   }
 
   // --------------------------------------------------------------------------------- apply

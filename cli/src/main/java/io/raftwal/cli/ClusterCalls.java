@@ -1,0 +1,81 @@
+package io.raftwal.cli;
+
+import io.raftwal.embed.RaftWalException;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Turns a cluster call's failure into the documented exit code and a one-line message. */
+final class ClusterCalls {
+  private ClusterCalls() {}
+
+  interface Call<T> {
+    T call() throws Exception;
+  }
+
+  static <T> T run(String what, Call<T> call) {
+    try {
+      return call.call();
+    } catch (CliException e) {
+      throw e;
+    } catch (RaftWalException e) {
+      if (e.retriable() || looksUnreachable(e)) {
+        throw new CliException(CliException.UNREACHABLE, what + ": the cluster did not accept it in time ("
+            + firstLine(e.getMessage()) + "); check that a majority of nodes run", e);
+      }
+      throw new CliException(CliException.USAGE, what + " refused: " + firstLine(e.getMessage()), e);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(CliException.USAGE, firstLine(e.getMessage()), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(CliException.IO, what + ": interrupted", e);
+    } catch (Exception e) {
+      if (looksUnreachable(e)) {
+        throw new CliException(CliException.UNREACHABLE, what + ": cluster unreachable or no leader ("
+            + firstLine(String.valueOf(rootCause(e).getMessage())) + "); check --peers / --cluster and that the nodes run", e);
+      }
+      throw new CliException(CliException.IO, what + " failed: " + firstLine(String.valueOf(e.getMessage())), e);
+    }
+  }
+
+  static <T> T await(CompletableFuture<T> f, long timeoutSeconds) throws Exception {
+    try {
+      return f.get(timeoutSeconds, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    } catch (TimeoutException e) {
+      throw new IOException("no answer within " + timeoutSeconds + " s (UNAVAILABLE)", e);
+    }
+  }
+
+  static boolean looksUnreachable(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      String n = c.getClass().getSimpleName();
+      if (m.contains("UNAVAILABLE") || m.contains("Connection refused") || m.contains("no answer within")
+          || n.contains("RaftRetryFailure") || n.contains("TimeoutIOException") || n.contains("NotLeader")
+          || n.contains("ConnectException") || n.contains("AlreadyClosed")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static Throwable rootCause(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse(s);
+  }
+}

@@ -1,0 +1,149 @@
+package io.raftwal.switchover;
+
+import io.raftwal.command.Query;
+import io.raftwal.command.QueryCodec;
+import io.raftwal.statemachine.RaftWalStateMachine;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.LogInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/** The switchover's cluster actions on the leader, over Ratis. */
+final class RatisSwitchoverTransport implements SwitchoverTransport {
+  private final RaftServer.Division division;
+  private final RaftWalStateMachine sm;
+  private final RaftClient admin;
+  private final RaftClient probe;
+  private final RaftGroupId groupId;
+  private final String self;
+  private final String target;
+  private final List<String> members;
+  private final long oldTerm;
+  private final long deadlineMs;
+  private final String reason;
+  private final long start = System.nanoTime();
+
+  RatisSwitchoverTransport(RaftServer.Division division, RaftWalStateMachine sm, RaftClient admin, RaftClient probe,
+      String self, String target, List<String> members, long oldTerm, long deadlineMs, String reason) {
+    this.division = division;
+    this.sm = sm;
+    this.admin = admin;
+    this.probe = probe;
+    this.groupId = division.getGroup().getGroupId();
+    this.self = self;
+    this.target = target;
+    this.members = members;
+    this.oldTerm = oldTerm;
+    this.deadlineMs = deadlineMs;
+    this.reason = reason;
+  }
+
+  /**
+   * Closes the gate, then lets the leader apply what it had already accepted, so the frontier is
+   * every LSN a client could have been acknowledged.
+   */
+  @Override
+  public Frontier freeze() {
+    sm.writeGate().freeze(reason);
+    long index = division.getRaftLog().getLastEntryTermIndex().getIndex();
+    try {
+      sm.awaitApplied(index).get(Math.max(1, deadlineMs - elapsedMs()), TimeUnit.MILLISECONDS);
+    } catch (Exception notYet) {
+      // The index check below still holds the target to every entry the leader accepted.
+    }
+    return new Frontier(sm.lastLsn(), index);
+  }
+
+  @Override
+  public void resume() {
+    sm.writeGate().open();
+  }
+
+  @Override
+  public long elapsedMs() {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  @Override
+  public void pause(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+  }
+
+  @Override
+  public TargetProgress pollTarget() {
+    try {
+      GroupInfoReply info = probe.getGroupManagementApi(RaftPeerId.valueOf(target)).info(groupId);
+      LogInfoProto log = info.getLogInfoProto();
+      RaftClientReply r = probe.io().sendStaleRead(
+          Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.Status()))), 0, RaftPeerId.valueOf(target));
+      long appliedLsn = QueryCodec.decodeSummary(r.getMessage().getContent().toByteArray()).lastLsn();
+      return new TargetProgress(log.getLastEntry().getIndex(), log.getApplied().getIndex(), appliedLsn);
+    } catch (Exception unreachable) {
+      return new TargetProgress(-1, -1, -1);
+    }
+  }
+
+  @Override
+  public Handover transferTo(long timeoutMs) {
+    try {
+      RaftClientReply r = admin.admin().transferLeadership(RaftPeerId.valueOf(target), RaftPeerId.valueOf(self), timeoutMs);
+      if (!r.isSuccess()) {
+        return new Handover(false, null, oldTerm, String.valueOf(r.getException()));
+      }
+    } catch (IOException e) {
+      return new Handover(false, null, oldTerm, firstLine(e));
+    }
+    return awaitLeader(List.of(target), timeoutMs);
+  }
+
+  @Override
+  public Handover stepDown(long timeoutMs) {
+    try {
+      admin.admin().transferLeadership(null, RaftPeerId.valueOf(self), timeoutMs);
+    } catch (IOException e) {
+      return new Handover(false, null, oldTerm, firstLine(e));
+    }
+    return awaitLeader(members, timeoutMs);
+  }
+
+  /** Reads back which member leads in a term above the old one (the term is Raft's, not computed). */
+  private Handover awaitLeader(List<String> candidates, long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, 1000));
+    while (System.nanoTime() < deadline) {
+      for (String id : candidates) {
+        try {
+          RoleInfoProto role = probe.getGroupManagementApi(RaftPeerId.valueOf(id)).info(groupId).getRoleInfoProto();
+          if (role.getRole() == RaftPeerRole.LEADER && role.getLeaderInfo().getTerm() > oldTerm) {
+            sm.writeGate().open(); // this node follows now; if it is elected again it must take writes
+            return new Handover(true, id, role.getLeaderInfo().getTerm(), "");
+          }
+        } catch (IOException | RuntimeException notYet) {
+          // keep polling
+        }
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return new Handover(false, null, oldTerm, "no member of " + candidates + " became leader in a term above "
+        + oldTerm + " within " + timeoutMs + " ms");
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    return e.getClass().getSimpleName() + ": " + m.lines().findFirst().orElse(m);
+  }
+}
