@@ -67,7 +67,10 @@ final class AppendCommand implements Callable<Integer> {
       }
       for (CompletableFuture<AppendResult> f : acks) {
         AppendResult r = ClusterCalls.run("append", () -> ClusterCalls.await(f, cluster.timeout().toSeconds()));
-        out.println(Output.json(Map.of("lsn", r.lsn(), "term", r.term())));
+        Map<String, Long> line = new java.util.LinkedHashMap<>();
+        line.put("lsn", r.lsn());
+        line.put("term", r.term());
+        out.println(Output.json(line));
       }
       out.flush();
     } finally {

@@ -21,7 +21,11 @@ final class ClusterCalls {
     } catch (CliException e) {
       throw e;
     } catch (RaftWalException e) {
-      if (e.retriable() || looksUnreachable(e)) {
+      if (looksUnreachable(e)) {
+        throw new CliException(CliException.UNREACHABLE, what + ": cluster unreachable or no leader ("
+            + firstLine(e.getMessage()) + "); check --peers / --cluster and that a majority of nodes run", e);
+      }
+      if (e.retriable()) {
         throw new CliException(CliException.UNREACHABLE, what + ": the cluster did not accept it in time ("
             + firstLine(e.getMessage()) + "); check that a majority of nodes run", e);
       }

@@ -51,6 +51,9 @@ public final class RaftSettings {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(APPENDER_BYTE_LIMIT));
     // Ratis requires the log's write buffer to hold the appender's largest entry plus framing.
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(APPENDER_BYTE_LIMIT + (64 << 10)));
+    // Install chunks must fit a gRPC message; Ratis's default (16 MiB) does not, and a snapshot with a
+    // segment above 9 MiB would never install.
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(4 << 20));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotThreshold());
     RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);

@@ -479,7 +479,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
       Query q = QueryCodec.decode(request.getContent().toByteArray());
       byte[] answer;
       if (q instanceof Query.ReadSince r) {
-        answer = QueryCodec.encodeRecords(readSince(r.sinceLsn(), r.max()));
+        answer = QueryCodec.encodeRecords(capped(readSince(r.sinceLsn(), r.max())));
       } else if (q instanceof Query.ListSlots) {
         answer = SlotCatalogCodec.encode(slots.list());
       } else {
@@ -491,6 +491,20 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** A read's reply must fit a gRPC message: at most {@value #MAX_READ_REPLY_BYTES} bytes, at least one record. */
+  static final int MAX_READ_REPLY_BYTES = 4 << 20;
+
+  private static List<SpoolRecord> capped(List<SpoolRecord> records) {
+    long bytes = 0;
+    for (int i = 0; i < records.size(); i++) {
+      bytes += records.get(i).payload().length + 36;
+      if (bytes > MAX_READ_REPLY_BYTES && i > 0) {
+        return records.subList(0, i);
+      }
+    }
+    return records;
   }
 
   /** Ratis 3.2's own stale-read wait never wakes; this one is woken by every apply. */

@@ -28,9 +28,15 @@ class RecoveryTest {
 
   /** One Raft entry per record, many in flight, through the cluster client. */
   static void appendEntries(RaftWalClient client, int from, int count) {
+    appendEntries(client, from, count, 0);
+  }
+
+  /** As above, each record padded with {@code padding} extra bytes. */
+  static void appendEntries(RaftWalClient client, int from, int count, int padding) {
     List<CompletableFuture<Reply.Appended>> acks = new ArrayList<>();
     for (int i = from; i < from + count; i++) {
-      acks.add(client.append(List.of(ReplicationTest.payload("e", i))));
+      byte[] p = ReplicationTest.payload("e", i);
+      acks.add(client.append(List.of(java.util.Arrays.copyOf(p, p.length + padding))));
     }
     acks.forEach(CompletableFuture::join);
   }
@@ -82,7 +88,9 @@ class RecoveryTest {
       long laggingIndex = lagging.stateMachine().getLastAppliedTermIndex().getIndex();
       c.stop(id);
 
-      appendEntries(leader.client(), 50, 1_500);
+      // 8 KiB records: the installed segment (~12 MiB) is larger than a gRPC message, so the
+      // install must go in chunks that fit one.
+      appendEntries(leader.client(), 50, 1_500, 8 << 10);
       RaftLog log = leader.server().getDivision(leader.server().getGroupIds().iterator().next()).getRaftLog();
       org.awaitility.Awaitility.await("the leader purged its log past the stopped follower")
           .atMost(java.time.Duration.ofSeconds(60))

@@ -30,6 +30,6 @@ class CliBadInputTest {
       closed = s.getLocalPort();
     }
     expect(2, "unreachable", "read", "--peers", "n1=127.0.0.1:" + closed, "--since", "0", "--timeout", "2");
-    expect(2, "did not accept it in time", "append", "--peers", "n1=127.0.0.1:" + closed, "--data", "x", "--timeout", "2");
+    expect(2, "unreachable", "append", "--peers", "n1=127.0.0.1:" + closed, "--data", "x", "--timeout", "2");
   }
 }

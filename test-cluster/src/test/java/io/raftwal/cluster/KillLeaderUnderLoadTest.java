@@ -102,7 +102,7 @@ class KillLeaderUnderLoadTest {
   static List<SpoolRecord> readAll(RaftWalClient client, String id) throws Exception {
     List<SpoolRecord> out = new ArrayList<>();
     while (true) {
-      List<SpoolRecord> page = client.readSince(out.size(), 5_000, id);
+      List<SpoolRecord> page = client.readSince(out.size(), 5_000, id); // the node caps a reply at 4 MiB
       if (page.isEmpty()) {
         return out;
       }
