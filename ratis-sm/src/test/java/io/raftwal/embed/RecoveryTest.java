@@ -77,7 +77,9 @@ class RecoveryTest {
 
   @Test
   void laggingFollowerCatchesUpBySnapshotInstall() throws Exception {
-    try (LocalCluster c = LocalCluster.start(tmp, b -> b.snapshotThreshold(200).purgeUpToSnapshot(true)
+    // Snapshots seal the spool's segment; 2,000 Raft entries (about 1,100 records of 12 KiB) make a ~13 MiB
+    // segment: larger than a gRPC message, so the install must go in chunks that fit one.
+    try (LocalCluster c = LocalCluster.start(tmp, b -> b.snapshotThreshold(2_000).purgeUpToSnapshot(true)
         .raftProperty("raft.server.log.segment.size.max", "32KB")
         .raftProperty("raft.server.log.purge.gap", "1"))) {
       RaftWal leader = c.awaitLeader();
@@ -88,9 +90,7 @@ class RecoveryTest {
       long laggingIndex = lagging.stateMachine().getLastAppliedTermIndex().getIndex();
       c.stop(id);
 
-      // 8 KiB records: the installed segment (~12 MiB) is larger than a gRPC message, so the
-      // install must go in chunks that fit one.
-      appendEntries(leader.client(), 50, 1_500, 8 << 10);
+      appendEntries(leader.client(), 50, 1_500, 12 << 10);
       RaftLog log = leader.server().getDivision(leader.server().getGroupIds().iterator().next()).getRaftLog();
       org.awaitility.Awaitility.await("the leader purged its log past the stopped follower")
           .atMost(java.time.Duration.ofSeconds(60))
