@@ -3,7 +3,8 @@
 #   the no-op Ratis floor (raftwal's own Ratis settings), raftwal unbatched, raftwal batched,
 #   and a 3-member etcd through ../shared/floors (needs: apt-get install -y etcd-server etcd-client).
 # usage: bash test-cluster/bench/cluster-bench.sh [prewarm=60] [warmup=3] [measure=12]
-#        bash test-cluster/bench/cluster-bench.sh heap     (node heaps after 1 million appends)
+#        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
+#        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=test-cluster/target/benchmarks.jar
@@ -20,7 +21,7 @@ run_cluster() { # system, then load args
     pids="$pids $!"
   done
   timeout 1200 java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system 2>"$DIR-client.err" \
-    | grep -E "RESULT|PREWARM|FILLED"
+    | grep --line-buffered -E "RESULT|PREWARM|FILLED|HANDOVER"
   if [ "${HEAP:-}" = "1" ]; then
     for p in $pids; do jcmd "$p" GC.run >/dev/null; echo "HEAP $system pid=$p $(jcmd "$p" GC.heap_info | grep -E 'garbage-first heap' | head -1)"; done
   fi
@@ -29,6 +30,16 @@ run_cluster() { # system, then load args
 }
 
 echo "MACHINE $(nproc) cpu, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
+if [ "${1:-}" = "handover" ]; then   # write gap of 20 handovers per row, same load, same machine
+  for conc in 16 128; do
+    run_cluster raftwal handover method=switchover conc=$conc size=128 rounds=20 every=2 warmup=30
+    run_cluster raftwal handover method=transfer conc=$conc size=128 rounds=20 every=2 warmup=30
+    if command -v etcd >/dev/null; then
+      (cd ../shared/floors && bash run-etcd.sh 5 transfer conc=$conc size=128 warmup=10 measure=15 at=17)
+    fi
+  done
+  exit 0
+fi
 if [ "${1:-}" = "heap" ]; then   # heap of each node after 1 million appends (batched, 128 B)
   HEAP=1 run_cluster raftwal fill records=1000000 size=128
   exit 0

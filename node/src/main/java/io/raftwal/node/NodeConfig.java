@@ -38,13 +38,15 @@ import java.util.UUID;
  * batch.max.bytes=1048576  batch.max.delay.ms=2
  * slot.ack.interval.ms=200  slot.max.lag.lsn=0  slot.idle.timeout.ms=0
  * request.timeout.ms=30000
+ * journal.durability=immediate                 # or eventual (journal at data.dir/journal.db)
  * raft.property.&lt;ratis key&gt;=&lt;value&gt;            # passed to Ratis as is
  * </pre>
  */
 public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, String adminToken) {
   static final Set<String> KEYS = Set.of("node.id", "peers", "data.dir", "admin.port", "admin.bind", "admin.token", "group.id",
       "snapshot.threshold", "spool.segment.bytes", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
-      "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms");
+      "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms",
+      "journal.durability");
   static final String RAFT_PREFIX = "raft.property.";
 
   /** Reads {@code file} (may be null) and applies {@code overrides} on top. */
@@ -94,6 +96,14 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
             number(v, "slot.max.lag.lsn", 0, 0, Long.MAX_VALUE),
             Duration.ofMillis(number(v, "slot.idle.timeout.ms", 0, 0, Long.MAX_VALUE)))
         .requestTimeout(Duration.ofMillis(number(v, "request.timeout.ms", 30_000, 100, 3_600_000)));
+    String durability = v.getOrDefault("journal.durability", "immediate").trim().toUpperCase(java.util.Locale.ROOT);
+    if (!durability.equals("IMMEDIATE") && !durability.equals("EVENTUAL")) {
+      throw new IllegalArgumentException("journal.durability must be immediate or eventual, got '"
+          + v.get("journal.durability") + "'");
+    }
+    io.raftwal.journal.Journal.Options jd = io.raftwal.journal.Journal.Options.defaults();
+    b.journal(new io.raftwal.journal.Journal.Options(io.raftwal.journal.Journal.Durability.valueOf(durability),
+        jd.queueCapacity(), jd.compactionThreshold(), jd.keepNewest(), jd.keepRecent()));
     if (v.containsKey("group.id")) {
       try {
         b.groupId(UUID.fromString(v.get("group.id")));

@@ -102,6 +102,16 @@ class AdminServerTest {
       assertEquals(200, call("DELETE", port, "/slots/consumer-1", "s3cret", null).statusCode());
       assertEquals(409, call("DELETE", port, "/slots/consumer-1", "s3cret", null).statusCode());
       assertEquals(404, call("GET", port, "/nope", null, null).statusCode());
+
+      assertEquals(401, call("GET", port, "/journal", null, null).statusCode(), "the journal needs the token");
+      Awaitility.await("journal has the slot drop").atMost(Duration.ofSeconds(30)).until(() ->
+          call("GET", port, "/journal?kind=slot_dropped&limit=5", "s3cret", null).body().contains("consumer-1"));
+      JsonNode events = JSON.readTree(call("GET", port, "/journal?limit=200", "s3cret", null).body());
+      assertTrue(events.size() >= 3);
+      assertTrue(events.get(0).get("seq").asLong() > events.get(1).get("seq").asLong(), "newest first");
+      assertEquals(400, call("GET", port, "/journal?kind=nonsense", "s3cret", null).statusCode());
+      assertEquals(400, call("GET", port, "/journal?colour=1", "s3cret", null).statusCode());
+      assertTrue(call("GET", port, "/metrics", null, null).body().contains("raftwal_journal_events_written_total"));
     } finally {
       admins.forEach(AdminServer::close);
       metrics.forEach(NodeMetrics::close);

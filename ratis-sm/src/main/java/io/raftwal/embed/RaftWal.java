@@ -3,6 +3,12 @@ package io.raftwal.embed;
 import io.raftwal.command.Command;
 import io.raftwal.command.Reply;
 import io.raftwal.command.StateSummary;
+import io.raftwal.journal.Actor;
+import io.raftwal.journal.EventKind;
+import io.raftwal.journal.EventSink;
+import io.raftwal.journal.Journal;
+import io.raftwal.journal.JournalEvent;
+import io.raftwal.journal.Outcome;
 import io.raftwal.slot.InvalidationCause;
 import io.raftwal.slot.ResumePlan;
 import io.raftwal.slot.Slot;
@@ -52,8 +58,13 @@ public final class RaftWal implements Closeable {
   private final BatchingAppender batcher;
   private final SlotMaintenance slotMaintenance;
   private final SwitchoverService switchover;
+  private final Journal journal;
+  private final EventSink events;
 
-  private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId) {
+  private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId,
+      Journal journal, EventSink events) {
+    this.journal = journal;
+    this.events = events;
     this.config = config;
     this.stateMachine = sm;
     this.server = server;
@@ -69,7 +80,7 @@ public final class RaftWal implements Closeable {
     this.slotMaintenance = new SlotMaintenance(client, sm, this::isLeader, Clock.systemUTC(),
         config.slotMaxLagLsn(), config.slotIdleTimeout().toMillis());
     try {
-      this.switchover = new SwitchoverService(server.getDivision(groupId), sm);
+      this.switchover = new SwitchoverService(server.getDivision(groupId), sm, events);
     } catch (IOException e) {
       throw new IllegalStateException("the Raft group " + groupId + " is not on this server", e);
     }
@@ -83,9 +94,21 @@ public final class RaftWal implements Closeable {
    * @param listener receives every applied record in LSN order (may be null)
    */
   public static RaftWal start(RaftWalConfig config, RecordListener listener) throws IOException {
+    return start(config, listener, null);
+  }
+
+  /**
+   * As {@link #start(RaftWalConfig, RecordListener)}, sending control events to {@code sink}
+   * instead of the node's own journal (null: the journal the config describes).
+   */
+  public static RaftWal start(RaftWalConfig config, RecordListener listener, EventSink sink) throws IOException {
     Files.createDirectories(config.dataDir());
+    Journal journal = sink == null && config.journal() != null
+        ? Journal.open(config.dataDir().resolve("journal.db"), config.journal()) : null;
+    EventSink events = sink != null ? sink : journal != null ? journal : EventSink.NONE;
     RaftWalStateMachine sm = new RaftWalStateMachine(config.dataDir(), config.stateMachine(), listener,
         Clock.systemUTC());
+    sm.setEventSink(events);
     RaftGroup group = RaftSettings.group(config.peers(), config.groupId());
     boolean exists = Files.isDirectory(config.dataDir().resolve("raft").resolve(config.groupId().toString()));
     RaftServer server = RaftServer.newBuilder()
@@ -98,7 +121,9 @@ public final class RaftWal implements Closeable {
     server.start();
     LOG.info("raftwal node {} started at {} ({}), data in {}", config.nodeId(), config.self().address(),
         exists ? "recovered" : "new", config.dataDir());
-    return new RaftWal(config, sm, server, group.getGroupId());
+    events.record(JournalEvent.of(EventKind.NODE_STARTED, Outcome.ALLOWED, Actor.NODE, exists ? "recovered" : "new",
+        java.util.Map.of("node", config.nodeId(), "address", config.self().address(), "lastLsn", sm.lastLsn())));
+    return new RaftWal(config, sm, server, group.getGroupId(), journal, events);
   }
 
   /**
@@ -202,6 +227,11 @@ public final class RaftWal implements Closeable {
     return switchover;
   }
 
+  /** This node's control-event journal, when it keeps one. */
+  public Optional<Journal> journal() {
+    return Optional.ofNullable(journal);
+  }
+
   /** A client to the group, shared by this node. */
   public RaftWalClient client() {
     return client;
@@ -243,6 +273,11 @@ public final class RaftWal implements Closeable {
       client.close();
     } finally {
       server.close();
+      events.record(JournalEvent.of(EventKind.NODE_STOPPED, Outcome.ALLOWED, Actor.NODE, "",
+          java.util.Map.of("node", config.nodeId(), "lastLsn", stateMachine.lastLsn())));
+      if (journal != null) {
+        journal.close();
+      }
       LOG.info("raftwal node {} stopped", config.nodeId());
     }
   }

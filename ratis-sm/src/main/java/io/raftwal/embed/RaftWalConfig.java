@@ -1,5 +1,6 @@
 package io.raftwal.embed;
 
+import io.raftwal.journal.Journal;
 import io.raftwal.statemachine.StateMachineOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,11 +29,12 @@ import java.util.UUID;
  * @param slotIdleTimeout   invalidate a slot unseen for longer than this (zero: never)
  * @param requestTimeout    how long a client request may take before it fails
  * @param raftProperties    extra Ratis properties (key to value), applied last
+ * @param journal           the control-event journal ({@code <dataDir>/journal.db}); null: none
  */
 public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID groupId,
     StateMachineOptions stateMachine, long snapshotThreshold, boolean purgeUpToSnapshot, int batchMaxBytes,
     Duration batchMaxDelay, Duration slotAckInterval, long slotMaxLagLsn, Duration slotIdleTimeout,
-    Duration requestTimeout, Map<String, String> raftProperties) {
+    Duration requestTimeout, Map<String, String> raftProperties, Journal.Options journal) {
 
   /** The group id every raftwal cluster uses unless told otherwise. */
   public static final UUID DEFAULT_GROUP_ID = UUID.nameUUIDFromBytes("raftwal".getBytes(StandardCharsets.UTF_8));
@@ -65,6 +67,7 @@ public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID 
     private long slotMaxLagLsn;
     private Duration slotIdleTimeout = Duration.ZERO;
     private Duration requestTimeout = Duration.ofSeconds(30);
+    private Journal.Options journal = Journal.Options.defaults();
     private final Map<String, String> raftProperties = new LinkedHashMap<>();
 
     private Builder(String nodeId, Path dataDir) {
@@ -115,6 +118,12 @@ public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID 
       return this;
     }
 
+    /** Journal options, or null for no journal. */
+    public Builder journal(Journal.Options options) {
+      journal = options;
+      return this;
+    }
+
     public Builder raftProperty(String key, String value) {
       raftProperties.put(key, value);
       return this;
@@ -156,7 +165,8 @@ public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID 
         throw new IllegalArgumentException("request timeout must be at least 100 ms, got " + requestTimeout);
       }
       return new RaftWalConfig(nodeId, peers, dataDir, groupId, stateMachine, snapshotThreshold, purgeUpToSnapshot,
-          batchMaxBytes, batchMaxDelay, slotAckInterval, slotMaxLagLsn, slotIdleTimeout, requestTimeout, raftProperties);
+          batchMaxBytes, batchMaxDelay, slotAckInterval, slotMaxLagLsn, slotIdleTimeout, requestTimeout, raftProperties,
+          journal);
     }
 
     private static void requireNonNegative(String field, Duration d) {

@@ -8,6 +8,11 @@ import io.raftwal.command.QueryCodec;
 import io.raftwal.command.Reply;
 import io.raftwal.command.ReplyCodec;
 import io.raftwal.command.StateSummary;
+import io.raftwal.journal.Actor;
+import io.raftwal.journal.EventKind;
+import io.raftwal.journal.EventSink;
+import io.raftwal.journal.JournalEvent;
+import io.raftwal.journal.Outcome;
 import io.raftwal.slot.Slot;
 import io.raftwal.slot.SlotCatalog;
 import io.raftwal.slot.SlotCatalogCodec;
@@ -71,6 +76,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   private final TreeMap<Long, CompletableFuture<Void>> appliedWaiters = new TreeMap<>();
   private final AtomicLong rejectedCommands = new AtomicLong();
   private final AtomicLong frozenRefusals = new AtomicLong();
+  private volatile EventSink events = EventSink.NONE;
 
   // Applied state: written by the apply thread only, read by queries.
   private volatile Spool spool;
@@ -87,6 +93,15 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     this.listener = listener == null ? RecordListener.NONE : listener;
     this.clock = clock;
     this.snapshots = new SnapshotStore(options.snapshotsToKeep());
+  }
+
+  /** Where control events (leader changes, snapshots, slot changes) go; set before the server starts. */
+  public void setEventSink(EventSink sink) {
+    this.events = sink == null ? EventSink.NONE : sink;
+  }
+
+  private void event(EventKind kind, Outcome outcome, String reason, Map<String, Object> fields) {
+    events.record(JournalEvent.of(kind, outcome, Actor.RAFT, reason, fields));
   }
 
   // ------------------------------------------------------------------------------ lifecycle
@@ -114,6 +129,8 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     snapshots.reload();
     load(true);
+    event(EventKind.SNAPSHOT_INSTALLED, Outcome.ALLOWED, "installed from the leader",
+        Map.of("lastLsn", lastLsn, "index", getLastAppliedTermIndex().getIndex()));
     LifeCycle lc = getLifeCycle();
     if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
       lc.transition(LifeCycle.State.STARTING);
@@ -279,6 +296,8 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
     LOG.info("{}: leader is now {}", member, newLeaderId);
+    event(EventKind.LEADER_CHANGED, Outcome.ALLOWED, "", Map.of("node", member.getPeerId().toString(),
+        "leader", String.valueOf(newLeaderId), "appliedIndex", getLastAppliedTermIndex().getIndex()));
     if (gate.isFrozen() && !member.getPeerId().equals(newLeaderId)) {
       // A freeze belongs to a leadership; whoever leads next starts with writes open.
       gate.open();
@@ -327,6 +346,9 @@ public final class RaftWalStateMachine extends BaseStateMachine {
       }
       boolean existed = slots.get(c.slotId()).isPresent();
       Slot s = slots.create(c.slotId(), initial, now);
+      if (!existed) {
+        event(EventKind.SLOT_CREATED, Outcome.ALLOWED, "", Map.of("slot", s.id(), "restartLsn", s.restartLsn()));
+      }
       return new Reply.Done((existed ? "slot exists" : "slot created") + " '" + s.id() + "' restart LSN "
           + s.restartLsn() + (s.valid() ? "" : " (invalidated: " + s.invalidation() + ")"));
     }
@@ -350,6 +372,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
       if (!slots.drop(d.slotId())) {
         return new Reply.Rejected("slot '" + d.slotId() + "' does not exist");
       }
+      event(EventKind.SLOT_DROPPED, Outcome.ALLOWED, "", Map.of("slot", d.slotId()));
       prune();
       return new Reply.Done("slot dropped '" + d.slotId() + "'");
     }
@@ -358,6 +381,8 @@ public final class RaftWalStateMachine extends BaseStateMachine {
         return new Reply.Rejected("slot '" + v.slotId() + "' does not exist or is already invalidated");
       }
       LOG.info("slot '{}' invalidated: {}", v.slotId(), v.cause());
+      event(EventKind.SLOT_INVALIDATED, Outcome.ALLOWED, v.cause().name(), Map.of("slot", v.slotId(),
+          "cause", v.cause().name(), "lastLsn", lastLsn));
       prune();
       return new Reply.Done("slot invalidated '" + v.slotId() + "' (" + v.cause() + ")");
     }
@@ -468,6 +493,8 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     snapshotLastLsn = lastLsn;
     snapshots.cleanupOldSnapshots(null);
     LOG.info("snapshot taken at {} (LSN {}, {} segment(s))", applied, lastLsn, s.segments().size());
+    event(EventKind.SNAPSHOT_TAKEN, Outcome.ALLOWED, "", Map.of("term", applied.getTerm(), "index",
+        applied.getIndex(), "lastLsn", lastLsn, "segments", s.segments().size()));
     return applied.getIndex();
   }
 

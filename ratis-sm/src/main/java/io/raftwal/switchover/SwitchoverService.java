@@ -1,5 +1,10 @@
 package io.raftwal.switchover;
 
+import io.raftwal.journal.Actor;
+import io.raftwal.journal.EventKind;
+import io.raftwal.journal.EventSink;
+import io.raftwal.journal.JournalEvent;
+import io.raftwal.journal.Outcome;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.Closeable;
 import java.io.IOException;
@@ -37,6 +42,7 @@ public final class SwitchoverService implements Closeable {
   private final RaftServer.Division division;
   private final RaftWalStateMachine sm;
   private final RaftClient probe;
+  private final EventSink events;
   private final Map<String, SwitchoverOutcome> outcomes = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, SwitchoverOutcome> e) {
@@ -52,9 +58,10 @@ public final class SwitchoverService implements Closeable {
   /** The request in progress and the state it is in. */
   public record Running(SwitchoverRequest request, SwitchoverState state) {}
 
-  public SwitchoverService(RaftServer.Division division, RaftWalStateMachine sm) {
+  public SwitchoverService(RaftServer.Division division, RaftWalStateMachine sm, EventSink events) {
     this.division = division;
     this.sm = sm;
+    this.events = events;
     RaftProperties p = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
     this.probe = RaftClient.newBuilder().setProperties(p).setRaftGroup(division.getGroup())
@@ -81,8 +88,13 @@ public final class SwitchoverService implements Closeable {
     return refused.get();
   }
 
-  /** Runs {@code r} to its end (handed over or aborted); never leaves writes frozen. */
+  /** Runs {@code r} for an embedding caller; see {@link #run(SwitchoverRequest, Actor)}. */
   public SwitchoverOutcome run(SwitchoverRequest r) throws InterruptedException {
+    return run(r, Actor.EMBEDDER);
+  }
+
+  /** Runs {@code r} to its end (handed over or aborted); never leaves writes frozen. */
+  public SwitchoverOutcome run(SwitchoverRequest r, Actor actor) throws InterruptedException {
     String self = division.getId().toString();
     long term = division.getInfo().getCurrentTerm();
     synchronized (this) {
@@ -99,7 +111,7 @@ public final class SwitchoverService implements Closeable {
     }
     SwitchoverOutcome outcome;
     try {
-      outcome = runChecked(r, self, term);
+      outcome = runChecked(r, self, term, actor);
     } catch (RuntimeException | InterruptedException e) {
       sm.writeGate().open();
       throw e;
@@ -113,6 +125,21 @@ public final class SwitchoverService implements Closeable {
     }
     last = outcome;
     (outcome.handedOver() ? handedOver : outcome.refusedInPreflight() ? refused : aborted).incrementAndGet();
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("requestId", r.requestId());
+    f.put("to", r.target());
+    f.put("mode", r.mode());
+    f.put("oldLeader", String.valueOf(outcome.oldLeader()));
+    f.put("newLeader", String.valueOf(outcome.newLeader()));
+    f.put("oldTerm", outcome.oldTerm());
+    f.put("newTerm", outcome.newTerm());
+    f.put("frontierLsn", outcome.frontierLsn());
+    f.put("reachedLsn", outcome.reachedLsn());
+    f.put("skippedLsn", outcome.skippedLsn());
+    f.put("unavailableMs", outcome.unavailableMs());
+    events.record(JournalEvent.of(outcome.handedOver() ? EventKind.SWITCHOVER_DONE : EventKind.SWITCHOVER_ABORTED,
+        outcome.handedOver() ? Outcome.ALLOWED : outcome.refusedInPreflight() ? Outcome.REFUSED : Outcome.FAILED,
+        actor, outcome.reason(), f));
     LOG.info("switchover {} to {} ({}): {} leader {} -> {}, term {} -> {}, frontier LSN {}, skipped {}, writes"
             + " refused for {} ms{}", r.requestId(), r.target(), r.mode(), outcome.state(), outcome.oldLeader(),
         outcome.newLeader(), outcome.oldTerm(), outcome.newTerm(), outcome.frontierLsn(), outcome.skippedLsn(),
@@ -120,7 +147,8 @@ public final class SwitchoverService implements Closeable {
     return outcome;
   }
 
-  private SwitchoverOutcome runChecked(SwitchoverRequest r, String self, long term) throws InterruptedException {
+  private SwitchoverOutcome runChecked(SwitchoverRequest r, String self, long term, Actor actor)
+      throws InterruptedException {
     if (!division.getInfo().isLeader()) {
       RaftPeerId leader = division.getInfo().getLeaderId();
       return SwitchoverOutcome.refused(r, leader == null ? null : leader.toString(), term,
@@ -132,6 +160,9 @@ public final class SwitchoverService implements Closeable {
     }
     LOG.info("switchover {} to {} ({}, deadline {} ms): pre-flight passed, freezing writes", r.requestId(),
         r.target(), r.mode(), r.deadlineMs());
+    events.record(JournalEvent.of(EventKind.SWITCHOVER_STARTED, Outcome.ALLOWED, actor, "pre-flight passed",
+        Map.of("requestId", r.requestId(), "to", r.target(), "mode", r.mode(), "deadlineMs", r.deadlineMs(),
+            "leader", self, "term", term)));
     RaftGroup group = division.getGroup();
     List<String> members = group.getPeers().stream().map(p -> p.getId().toString()).toList();
     RaftProperties p = new RaftProperties();

@@ -71,6 +71,7 @@ public final class ClusterBench {
       case "server" -> server(peers, a, system);
       case "load" -> load(peers, a, system);
       case "fill" -> fill(peers, a);
+      case "handover" -> handover(peers, a);
       default -> System.out.println("usage: server|load|fill key=value ...");
     }
     System.exit(0);
@@ -91,9 +92,81 @@ public final class ClusterBench {
       s.close();
     } else {
       try (RaftWal wal = RaftWal.start(cfg, null)) {
-        System.out.println("STARTED raftwal " + id + " pid=" + ProcessHandle.current().pid());
-        Thread.sleep(maxSeconds * 1000);
+        io.raftwal.node.metrics.NodeMetrics metrics = new io.raftwal.node.metrics.NodeMetrics(wal, () -> 0);
+        int adminPort = Integer.parseInt(a.getOrDefault("basePort", "17000")) + 10 + Integer.parseInt(id.substring(1));
+        try (io.raftwal.node.admin.AdminServer admin =
+                 new io.raftwal.node.admin.AdminServer(wal, metrics, "127.0.0.1", adminPort, ADMIN_TOKEN)) {
+          System.out.println("STARTED raftwal " + id + " pid=" + ProcessHandle.current().pid() + " admin=" + admin.port());
+          Thread.sleep(maxSeconds * 1000);
+        }
       }
+    }
+  }
+
+  static final String ADMIN_TOKEN = "bench";
+
+  /**
+   * Repeated leadership handovers under a steady unbatched load: {@code method=switchover} (the
+   * guarded switchover through the leader's admin API) or {@code method=transfer} (a plain Ratis
+   * transferLeadership). Prints each handover's write gap, their median and max, and failures.
+   */
+  static void handover(List<Peer> peers, Map<String, String> a) throws Exception {
+    String method = a.getOrDefault("method", "switchover");
+    int conc = Integer.parseInt(a.getOrDefault("conc", "16"));
+    int rounds = Integer.parseInt(a.getOrDefault("rounds", "20"));
+    double every = Double.parseDouble(a.getOrDefault("every", "2"));
+    double warm = Double.parseDouble(a.getOrDefault("warmup", "20"));
+    int basePort = Integer.parseInt(a.getOrDefault("basePort", "17000"));
+    byte[] payload = new byte[Integer.parseInt(a.getOrDefault("size", "128"))];
+    try (RaftWalClient client = new RaftWalClient(peers, RaftWalConfig.DEFAULT_GROUP_ID, Duration.ofSeconds(60));
+         io.raftwal.cli.ClusterProbe probe = new io.raftwal.cli.ClusterProbe(peers, RaftWalConfig.DEFAULT_GROUP_ID)) {
+      awaitLeader(p -> client.append(List.of(p)));
+      double total = warm + rounds * every + 6;
+      LoadGenerator[] g = new LoadGenerator[1];
+      Thread load = new Thread(() -> {
+        try {
+          g[0] = LoadGenerator.run(seq -> client.append(List.of(payload)), conc, 0, total, 4_000_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      load.start();
+      Thread.sleep((long) (warm * 1000));
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      List<long[]> events = new ArrayList<>();
+      List<String> notes = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        String leader = probe.awaitLeader(30_000).orElseThrow();
+        String target = peers.stream().map(Peer::id).filter(x -> !x.equals(leader)).toList().get(r % 2);
+        long t0 = System.nanoTime();
+        String note;
+        if (method.equals("transfer")) {
+          var reply = client.ratis().admin().transferLeadership(RaftPeerId.valueOf(target), 10_000);
+          note = reply.isSuccess() ? "ok" : String.valueOf(reply.getException());
+        } else {
+          String body = "{\"to\":\"" + target + "\",\"mode\":\"coordinated\",\"deadlineMs\":5000}";
+          int port = basePort + 10 + Integer.parseInt(leader.substring(1));
+          var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/switchover"))
+              .header("Authorization", "Bearer " + ADMIN_TOKEN).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+          note = resp.statusCode() + " " + resp.body().replaceAll(".*\"unavailableMs\":(\\d+).*", "unavailableMs=$1");
+        }
+        long t1 = System.nanoTime();
+        events.add(new long[] {t0, t1});
+        notes.add(leader + "->" + target + " " + note);
+        Thread.sleep((long) (every * 1000));
+      }
+      load.join();
+      long[] gaps = new long[events.size()];
+      for (int i = 0; i < events.size(); i++) {
+        gaps[i] = g[0].maxAckGapNanos(events.get(i)[0], events.get(i)[1]);
+        System.out.printf("HANDOVER %s #%d gap_ms=%.1f call_ms=%.1f %s%n", method, i + 1, gaps[i] / 1e6,
+            (events.get(i)[1] - events.get(i)[0]) / 1e6, notes.get(i));
+      }
+      java.util.Arrays.sort(gaps);
+      System.out.printf("RESULT handover method=%s conc=%d size=%d rounds=%d gap_median_ms=%.1f gap_max_ms=%.1f failed=%d %s%n",
+          method, conc, payload.length, rounds, gaps[gaps.length / 2] / 1e6, gaps[gaps.length - 1] / 1e6,
+          g[0].failed(), g[0].summary());
     }
   }
 

@@ -83,6 +83,42 @@ final class LoadGenerator {
         acked / secs, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), acked, failed, n);
   }
 
+  /** Requests that failed (client-visible errors). */
+  int failed() {
+    int n = 0;
+    for (int k = 0; k < issued; k++) {
+      if (outcome[k] == 2) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Write unavailability around an event {@code [from, to]} (nanoTime): the largest gap between
+   * consecutive successful acknowledgements that overlaps {@code [from - 1 s, to + 5 s]}.
+   */
+  long maxAckGapNanos(long from, long to) {
+    long[] acks = new long[issued];
+    int m = 0;
+    for (int k = 0; k < issued; k++) {
+      if (outcome[k] == 1) {
+        acks[m++] = end[k];
+      }
+    }
+    acks = Arrays.copyOf(acks, m);
+    Arrays.sort(acks);
+    long lo = from - 1_000_000_000L;
+    long hi = to + 5_000_000_000L;
+    long best = 0;
+    for (int k = 1; k < m; k++) {
+      if (acks[k] >= lo && acks[k - 1] <= hi) {
+        best = Math.max(best, acks[k] - acks[k - 1]);
+      }
+    }
+    return best;
+  }
+
   private static double pct(long[] sorted, double q) {
     if (sorted.length == 0) {
       return Double.NaN;

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +82,15 @@ class QuickStartTest {
       assertEquals(0, slot.code(), slot.err());
       Run slots = cli("slot", "list", "--cluster", clusterFile, "--json");
       assertTrue(slots.out().contains("\"id\":\"consumer-1\""), slots.out());
+      // the journal of a running node, read from this process
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cli("journal", "inspect",
+          "--data", dir.resolve("n1").toString(), "--kind", "slot_created", "--json").out().contains("consumer-1"));
+      Run journal = cli("journal", "inspect", "--data", dir.resolve("n1").toString(), "--limit", "50");
+      assertEquals(0, journal.code(), journal.err());
+      assertTrue(journal.out().contains("NODE_STARTED") && journal.out().contains("LEADER_CHANGED"), journal.out());
+      Run noJournal = cli("journal", "inspect", "--data", dir.resolve("nothing-here").toString());
+      assertEquals(1, noJournal.code());
+      assertTrue(noJournal.err().contains("no journal"), noJournal.err());
 
       local.destroy(); // SIGTERM, as Ctrl-C would
       assertTrue(local.waitFor(90, TimeUnit.SECONDS), "local exits");

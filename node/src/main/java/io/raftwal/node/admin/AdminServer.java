@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /slots}: the slot catalog</li>
  *   <li>{@code POST /slots} {@code {"id":..,"lsn":..}}, {@code POST /slots/ack} {@code {"id":..,"lsn":..}},
  *       {@code DELETE /slots/<id>}, {@code POST /switchover} {@code {"to":..,"mode":"coordinated"|"force",
- *       "deadlineMs":..,"maxLagLsn":..,"requestId":..}} (200 with the outcome when handed over, else 409):
+ *       "deadlineMs":..,"maxLagLsn":..,"requestId":..}} (200 with the outcome when handed over, else 409),
+ *       {@code GET /journal?kind=..&limit=..&sinceSeq=..} (newest first):
  *       need {@code Authorization: Bearer <admin.token>}</li>
  * </ul>
  * Bad bodies get 400 naming the problem; a missing or wrong token 401; nothing changes then.
@@ -95,12 +96,13 @@ public final class AdminServer implements AutoCloseable {
           case "POST /slots" -> authorized(ex, () -> createSlot(ex));
           case "POST /slots/ack" -> authorized(ex, () -> ackSlot(ex));
           case "POST /switchover" -> authorized(ex, () -> switchover(ex));
+          case "GET /journal" -> authorized(ex, () -> journal(ex));
           default -> {
             if (method.equals("DELETE") && path.startsWith("/slots/")) {
               authorized(ex, () -> dropSlot(ex, path.substring("/slots/".length())));
             } else {
               error(ex, 404, "no such endpoint " + method + " " + path + "; try GET /status, /metrics, /health,"
-                  + " /slots, POST /slots, POST /slots/ack, DELETE /slots/<id>, POST /switchover");
+                  + " /slots, /journal, POST /slots, POST /slots/ack, DELETE /slots/<id>, POST /switchover");
             }
           }
         }
@@ -169,8 +171,56 @@ public final class AdminServer implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new BadRequest(e.getMessage());
     }
-    SwitchoverOutcome o = wal.switchover().run(r);
+    SwitchoverOutcome o = wal.switchover().run(r, io.raftwal.journal.Actor.ADMIN_API);
     send(ex, o.handedOver() ? 200 : 409, JSON.writeValueAsBytes(o));
+  }
+
+  private void journal(HttpExchange ex) throws Exception {
+    Map<String, String> q = new java.util.HashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw != null) {
+      for (String kv : raw.split("&")) {
+        int eq = kv.indexOf('=');
+        String k = java.net.URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+        if (!k.equals("kind") && !k.equals("limit") && !k.equals("sinceSeq")) {
+          throw new BadRequest("unknown parameter '" + k + "'; use kind, limit and sinceSeq");
+        }
+        q.put(k, eq < 0 ? "" : java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    io.raftwal.journal.EventKind kind = null;
+    if (q.containsKey("kind")) {
+      try {
+        kind = io.raftwal.journal.EventKind.valueOf(q.get("kind").toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest("kind '" + q.get("kind") + "' is unknown; kinds are "
+            + java.util.Arrays.toString(io.raftwal.journal.EventKind.values()));
+      }
+    }
+    long limit = number(q, "limit", 100, 1, 10_000);
+    long since = number(q, "sinceSeq", 0, 0, Long.MAX_VALUE);
+    if (wal.journal().isEmpty()) {
+      error(ex, 404, "this node keeps no journal");
+      return;
+    }
+    send(ex, 200, JSON.writeValueAsBytes(wal.journal().get().query(
+        new io.raftwal.journal.Journal.Filter(kind, since, (int) limit))));
+  }
+
+  private static long number(Map<String, String> q, String key, long dflt, long min, long max) throws BadRequest {
+    String s = q.get(key);
+    if (s == null) {
+      return dflt;
+    }
+    try {
+      long n = Long.parseLong(s);
+      if (n < min || n > max) {
+        throw new BadRequest(key + " must be between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadRequest(key + " must be a whole number, got '" + s + "'");
+    }
   }
 
   private <T> T parse(HttpExchange ex, Class<T> type, String fields) throws IOException, BadRequest {

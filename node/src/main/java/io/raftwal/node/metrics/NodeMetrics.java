@@ -51,6 +51,12 @@ public final class NodeMetrics {
         () -> wal.switchover().lastOutcome().map(o -> o.unavailableMs()).orElse(0L));
     gauge("raftwal_switchover_last_skipped_lsn", "LSNs the target lacked at the last (forced) switchover here",
         () -> wal.switchover().lastOutcome().map(o -> o.skippedLsn()).orElse(0L));
+    counter("raftwal_journal_events_written", "Control events written to the journal",
+        () -> wal.journal().map(j -> j.written()).orElse(0L));
+    counter("raftwal_journal_events_dropped", "Control events dropped because the journal's queue was full",
+        () -> wal.journal().map(j -> j.dropped()).orElse(0L));
+    gauge("raftwal_journal_last_compaction_ms", "When the journal was last compacted (ms since the epoch; 0: never)",
+        () -> wal.journal().map(j -> j.lastCompactionMs()).orElse(0L));
     GaugeWithCallback.builder().name("raftwal_slot_lag_lsn").help("How far each slot's restart LSN is behind the last LSN")
         .labelNames("slot", "valid")
         .callback(cb -> {

@@ -1,0 +1,4 @@
+package io.raftwal.journal;
+
+/** How the action an event records ended. */
+public enum Outcome { ALLOWED, REFUSED, FAILED }
