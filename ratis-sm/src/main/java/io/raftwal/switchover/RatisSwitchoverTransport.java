@@ -113,8 +113,12 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
     } catch (IOException e) {
       return new Handover(false, null, oldTerm, firstLine(e));
     }
-    return awaitLeader(members, timeoutMs);
+    // An election after a step-down takes at least one election timeout (1-2 s here), however
+    // little of the request's deadline is left.
+    return awaitLeader(members, Math.max(timeoutMs, STEP_DOWN_ELECTION_WAIT_MS));
   }
+
+  static final long STEP_DOWN_ELECTION_WAIT_MS = 15_000;
 
   /** Reads back which member leads in a term above the old one (the term is Raft's, not computed). */
   private Handover awaitLeader(List<String> candidates, long timeoutMs) {

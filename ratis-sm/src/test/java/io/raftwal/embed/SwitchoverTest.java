@@ -76,6 +76,33 @@ class SwitchoverTest {
     }
   }
 
+  /**
+   * Blocks one node's apply thread through its record listener (the embedding API), so it keeps
+   * replicating but cannot apply: a target that cannot catch up.
+   */
+  static final class Staller {
+    final AtomicBoolean stall = new AtomicBoolean();
+    final CountDownLatch release = new CountDownLatch(1);
+    volatile String target;
+
+    LocalCluster cluster(Path dir) throws java.io.IOException {
+      return new LocalCluster(dir, 3, b -> b, id -> (RecordListener) r -> {
+        if (stall.get() && id.equals(target)) {
+          try {
+            release.await(120, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
+    }
+
+    void releaseAll() {
+      stall.set(false);
+      release.countDown();
+    }
+  }
+
   static void assertNothingLostOrDoubled(LocalCluster c, Load load) throws Exception {
     long max = load.acked.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
     c.awaitAllApplied(max);
@@ -120,26 +147,16 @@ class SwitchoverTest {
 
   @Test
   void coordinatedSwitchoverToAStalledTargetAbortsAtTheDeadlineAndTheOldLeaderKeepsWriting() throws Exception {
-    AtomicBoolean stall = new AtomicBoolean();
-    CountDownLatch release = new CountDownLatch(1);
-    String[] stalledId = new String[1];
-    try (LocalCluster c = new LocalCluster(tmp, 3, b -> b, id -> (RecordListener) r -> {
-      if (stall.get() && id.equals(stalledId[0])) {
-        try {
-          release.await(120, TimeUnit.SECONDS); // the target's apply thread is stuck: it replicates but cannot apply
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    })) {
+    Staller staller = new Staller();
+    try (LocalCluster c = staller.cluster(tmp)) {
       c.startAll();
       RaftWal leader = c.awaitLeader();
       RaftWal target = c.anyFollower();
-      stalledId[0] = target.nodeId();
+      staller.target = target.nodeId();
       Load load = new Load(c);
       try (load) {
         load.awaitMore(100);
-        stall.set(true);
+        staller.stall.set(true);
         load.awaitMore(100);
         long termBefore = leader.server().getDivision(leader.server().getGroupIds().iterator().next()).getInfo().getCurrentTerm();
         SwitchoverOutcome o = leader.switchover().run(new SwitchoverRequest("abort-1", target.nodeId(), false, 300, null));
@@ -152,8 +169,7 @@ class SwitchoverTest {
         assertFalse(leader.stateMachine().writeGate().isFrozen());
         assertTrue(leader.isLeader(), "the old leader still leads");
         load.awaitMore(100); // and keeps accepting writes
-        release.countDown();
-        stall.set(false);
+        staller.releaseAll();
       }
       assertNothingLostOrDoubled(c, load);
     }
@@ -161,31 +177,20 @@ class SwitchoverTest {
 
   @Test
   void forceHandsOverToALaggingTargetAndReportsWhatItLacked() throws Exception {
-    AtomicBoolean stall = new AtomicBoolean();
-    CountDownLatch release = new CountDownLatch(1);
-    String[] stalledId = new String[1];
-    try (LocalCluster c = new LocalCluster(tmp, 3, b -> b, id -> (RecordListener) r -> {
-      if (stall.get() && id.equals(stalledId[0])) {
-        try {
-          release.await(120, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    })) {
+    Staller staller = new Staller();
+    try (LocalCluster c = staller.cluster(tmp)) {
       c.startAll();
       RaftWal leader = c.awaitLeader();
       RaftWal target = c.anyFollower();
-      stalledId[0] = target.nodeId();
+      staller.target = target.nodeId();
       Load load = new Load(c);
       try (load) {
         load.awaitMore(100);
-        stall.set(true);
+        staller.stall.set(true);
         load.awaitMore(100);
         Thread releaser = new Thread(() -> {
           Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !leader.isLeader());
-          stall.set(false);
-          release.countDown(); // the new leader may apply again
+          staller.releaseAll(); // the new leader may apply again
         });
         releaser.start();
         SwitchoverOutcome o = leader.switchover().run(new SwitchoverRequest("force-1", target.nodeId(), true, 300, null));

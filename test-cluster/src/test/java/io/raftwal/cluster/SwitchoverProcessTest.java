@@ -193,6 +193,24 @@ class SwitchoverProcessTest {
     }
   }
 
+  /**
+   * A switchover to a target that cannot catch up: it is paused while 128 MiB is written (a
+   * backlog it cannot replay within the deadline), resumed so pre-flight passes, and paused again
+   * as soon as the leader reports the freeze. The target is left paused.
+   */
+  static JsonNode switchoverToAStalledTarget(ProcessCluster c, String leader, String target, int expectedExit,
+      String... options) throws Exception {
+    c.pause(target);
+    bulkAppend(c, 2000, 64 << 10);
+    c.resume(target);
+    CompletableFuture<Void> pauser = pauseWhenFrozen(c, leader, target);
+    List<String> args = new ArrayList<>(List.of("--to", target));
+    args.addAll(List.of(options));
+    JsonNode o = switchover(c, expectedExit, args.toArray(String[]::new));
+    pauser.get(60, TimeUnit.SECONDS);
+    return o;
+  }
+
   /** Pauses {@code target} as soon as the leader reports the freeze, so it cannot catch up. */
   static CompletableFuture<Void> pauseWhenFrozen(ProcessCluster c, String leader, String target) {
     String admin = c.cluster().admins().get(leader);
@@ -220,18 +238,13 @@ class SwitchoverProcessTest {
     ProcessCluster c = harness.start(tmp, 3);
     String leader = ClusterHarness.awaitLeader(c);
     String target = follower(c, leader);
-    long termBefore;
-    try (ClusterProbe probe = new ClusterProbe(c.cluster().peers(), c.cluster().groupId())) {
-      termBefore = probe.probe(leader).term();
-    }
     try (Writers w = new Writers(c, 2)) {
       w.awaitMore(200);
-      c.pause(target);          // a backlog the target cannot replay within the deadline: 128 MiB...
-      bulkAppend(c, 2000, 64 << 10);
-      c.resume(target);
-      CompletableFuture<Void> pauser = pauseWhenFrozen(c, leader, target); // ...and it stalls once frozen
-      JsonNode o = switchover(c, 3, "--to", target, "--deadline", "300ms");
-      pauser.get(60, TimeUnit.SECONDS);
+      long termBefore;
+      try (ClusterProbe probe = new ClusterProbe(c.cluster().peers(), c.cluster().groupId())) {
+        termBefore = probe.probe(leader).term(); // read once entries of this term exist
+      }
+      JsonNode o = switchoverToAStalledTarget(c, leader, target, 3, "--deadline", "300ms");
       assertEquals("ABORTED", o.get("state").asText(), o.toString());
       assertTrue(!o.get("refusedInPreflight").asBoolean(), "pre-flight passed; the deadline aborted it: " + o);
       assertTrue(o.get("reachedLsn").asLong() < o.get("frontierLsn").asLong(), o.toString());
@@ -260,14 +273,9 @@ class SwitchoverProcessTest {
     String target = follower(c, leader);
     try (Writers w = new Writers(c, 2)) {
       w.awaitMore(200);
-      c.pause(target);
-      w.awaitMore(1500);
-      c.resume(target);
-      CompletableFuture<Void> pauser = pauseWhenFrozen(c, leader, target);
       long t0 = System.nanoTime();
-      JsonNode o = switchover(c, 0, "--to", target, "--deadline", "2s", "--force");
+      JsonNode o = switchoverToAStalledTarget(c, leader, target, 0, "--deadline", "2s", "--force");
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-      pauser.get(60, TimeUnit.SECONDS);
       assertTrue(o.get("forced").asBoolean(), o.toString());
       assertEquals("HANDED_OVER", o.get("state").asText(), o.toString());
       assertTrue(o.get("newTerm").asLong() > o.get("oldTerm").asLong(), o.toString());
