@@ -49,6 +49,7 @@ public final class RaftWalClient implements Closeable {
   private final RaftClient client;
   private final RaftGroup group;
   private final Duration timeout;
+  private static final long RETRY_SLEEP_MS = 25;
 
   public RaftWalClient(List<Peer> peers, UUID groupId, Duration requestTimeout) {
     this.group = RaftSettings.group(peers, groupId);
@@ -58,10 +59,12 @@ public final class RaftWalClient implements Closeable {
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.min(requestTimeout.toMillis(), 10_000),
         TimeUnit.MILLISECONDS));
     RaftSettings.grpcMessageSize(p);
-    int attempts = (int) Math.max(10, requestTimeout.toMillis() / 200);
+    // Short sleeps: after a leader change the client's next try goes to the leader the refusal
+    // named, so waiting long only stretches the write gap a switchover causes.
+    int attempts = (int) Math.max(40, requestTimeout.toMillis() / RETRY_SLEEP_MS);
     this.client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
-            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+            TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
         .build();
   }
 
@@ -88,7 +91,8 @@ public final class RaftWalClient implements Closeable {
         return CompletableFuture.completedFuture(decodeReply(reply));
       }
       if (retriable(failure) && System.nanoTime() < deadline) {
-        long backoffMs = Math.min(500, 20L << Math.min(attempt, 5));
+        // A freeze lasts a few hundred ms at most: poll it briskly rather than back off far past it.
+        long backoffMs = Math.min(50, 10L << Math.min(attempt, 3));
         return CompletableFuture.supplyAsync(() -> null,
                 CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
             .thenCompose(x -> attempt(bytes, deadline, attempt + 1));

@@ -96,9 +96,9 @@ final class LoadGenerator {
 
   /**
    * Write unavailability around an event {@code [from, to]} (nanoTime): the largest gap between
-   * consecutive successful acknowledgements that overlaps {@code [from - 1 s, to + 5 s]}.
+   * consecutive successful acknowledgements that overlaps {@code [from - before, to + after]}.
    */
-  long maxAckGapNanos(long from, long to) {
+  long maxAckGapNanos(long from, long to, long before, long after) {
     long[] acks = new long[issued];
     int m = 0;
     for (int k = 0; k < issued; k++) {
@@ -108,8 +108,8 @@ final class LoadGenerator {
     }
     acks = Arrays.copyOf(acks, m);
     Arrays.sort(acks);
-    long lo = from - 1_000_000_000L;
-    long hi = to + 5_000_000_000L;
+    long lo = from - before;
+    long hi = to + after;
     long best = 0;
     for (int k = 1; k < m; k++) {
       if (acks[k] >= lo && acks[k - 1] <= hi) {

@@ -1,0 +1,180 @@
+package io.raftwal.backend;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files under a root directory: each put writes a temp file beside the target,
+ * forces it, renames it into place and forces the directory. Keys that would escape the root
+ * are refused. The version tag is the SHA-256 of the content.
+ */
+public final class LocalFsBackend implements Backend {
+  private final Path root;
+
+  public LocalFsBackend(Path root) throws IOException {
+    this.root = root.toAbsolutePath().normalize();
+    Files.createDirectories(this.root);
+  }
+
+  @Override
+  public String describe() {
+    return "file:" + root;
+  }
+
+  Path path(String key) {
+    Path p = root.resolve(Keys.check(key)).normalize();
+    if (!p.startsWith(root)) {
+      throw new IllegalArgumentException("key '" + key + "' escapes the backend root " + root);
+    }
+    return p;
+  }
+
+  @Override
+  public void put(String key, byte[] bytes) throws IOException {
+    Path target = path(key);
+    Path tmp = temp(target);
+    Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    publish(tmp, target, true);
+  }
+
+  @Override
+  public void put(String key, Path file) throws IOException {
+    Path target = path(key);
+    Path tmp = temp(target);
+    Files.copy(file, tmp);
+    publish(tmp, target, true);
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, Path file) throws IOException {
+    Path target = path(key);
+    Path tmp = temp(target);
+    Files.copy(file, tmp);
+    return publish(tmp, target, false);
+  }
+
+  /** Forces {@code tmp}, then renames it (or links it, when it must not replace) over {@code target}. */
+  private boolean publish(Path tmp, Path target, boolean replace) throws IOException {
+    try {
+      force(tmp);
+      if (replace) {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        try {
+          Files.createLink(target, tmp); // atomic: fails if the target exists
+        } catch (FileAlreadyExistsException e) {
+          return false;
+        }
+      }
+      force(target.getParent());
+      return true;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static Path temp(Path target) throws IOException {
+    Files.createDirectories(target.getParent());
+    return target.resolveSibling("." + target.getFileName() + ".tmp-" + System.nanoTime());
+  }
+
+  private static void force(Path p) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  @Override
+  public Optional<byte[]> get(String key) throws IOException {
+    try {
+      return Optional.of(Files.readAllBytes(path(key)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void download(String key, Path dest) throws IOException {
+    try {
+      Files.copy(path(key), dest, StandardCopyOption.REPLACE_EXISTING);
+    } catch (NoSuchFileException e) {
+      throw new FileNotFoundException("no object " + key + " in " + describe());
+    }
+  }
+
+  @Override
+  public boolean exists(String key) {
+    return Files.isRegularFile(path(key));
+  }
+
+  @Override
+  public List<String> list(String prefix) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .map(p -> root.relativize(p).toString().replace('\\', '/'))
+          .filter(k -> k.startsWith(prefix))
+          .sorted().toList();
+    }
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Files.deleteIfExists(path(key));
+  }
+
+  @Override
+  public Optional<Versioned> getVersioned(String key) throws IOException {
+    return get(key).map(b -> new Versioned(b, sha256(b)));
+  }
+
+  @Override
+  public String compareAndSet(String key, byte[] bytes, String expectedEtag) throws IOException {
+    Path target = path(key);
+    Files.createDirectories(target.getParent());
+    Path lockFile = target.resolveSibling("." + target.getFileName() + ".lock");
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         FileLock lock = ch.lock()) {
+      Optional<Versioned> now = getVersioned(key);
+      String current = now.map(Versioned::etag).orElse(null);
+      if (expectedEtag == null ? current != null : !expectedEtag.equals(current)) {
+        throw new ConflictException(key + " changed: expected version " + expectedEtag + ", found " + current);
+      }
+      put(key, bytes);
+      return sha256(bytes);
+    }
+  }
+
+  static String sha256(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {}
+
+  static long copy(InputStream in, Path out) throws IOException {
+    return Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

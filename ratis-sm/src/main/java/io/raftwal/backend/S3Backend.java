@@ -1,0 +1,277 @@
+package io.raftwal.backend;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Objects in an S3 bucket under a prefix, through the AWS SDK for Java v2 (endpoint override and
+ * path-style access for S3-compatible servers). Large files go up in parts. Write-once objects
+ * use {@code If-None-Match: *} and the head moves by {@code If-Match} on its ETag; both also
+ * check first, so a server that ignores the headers still refuses an overwrite it can see
+ * (with a warning that the check is not atomic there).
+ */
+public final class S3Backend implements Backend {
+  private static final Logger LOG = LoggerFactory.getLogger(S3Backend.class);
+  static final long PART_BYTES = 16L << 20;
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String prefix;
+  private final String endpoint;
+  private final AtomicBoolean warnedConditional = new AtomicBoolean();
+
+  /**
+   * @param endpoint  an S3-compatible endpoint (null: AWS)
+   * @param accessKey with {@code secretKey}, static credentials (null: the standard provider chain)
+   */
+  public S3Backend(String bucket, String prefix, String endpoint, String region, String accessKey, String secretKey) {
+    if (bucket == null || bucket.isBlank()) {
+      throw new IllegalArgumentException("bucket is empty: use s3://<bucket>/<prefix>");
+    }
+    this.bucket = bucket;
+    this.prefix = prefix == null ? "" : prefix.endsWith("/") || prefix.isEmpty() ? prefix : prefix + "/";
+    this.endpoint = endpoint;
+    AwsCredentialsProvider creds = accessKey != null && secretKey != null
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey))
+        : DefaultCredentialsProvider.builder().build();
+    var b = S3Client.builder().region(Region.of(region == null ? "us-east-1" : region)).credentialsProvider(creds)
+        .forcePathStyle(true)
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    if (endpoint != null) {
+      b.endpointOverride(URI.create(endpoint));
+    }
+    this.s3 = b.build();
+  }
+
+  @Override
+  public String describe() {
+    return "s3://" + bucket + "/" + prefix + (endpoint == null ? "" : " at " + endpoint);
+  }
+
+  private String k(String key) {
+    return prefix + Keys.check(key);
+  }
+
+  @Override
+  public void put(String key, byte[] bytes) throws IOException {
+    call(() -> s3.putObject(b -> b.bucket(bucket).key(k(key)), RequestBody.fromBytes(bytes)));
+  }
+
+  @Override
+  public void put(String key, Path file) throws IOException {
+    upload(key, file, null);
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, Path file) throws IOException {
+    if (exists(key)) {
+      return false;
+    }
+    try {
+      upload(key, file, "*");
+      return true;
+    } catch (S3Failure e) {
+      if (e.status == 412 || e.status == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void upload(String key, Path file, String ifNoneMatch) throws IOException {
+    long size = Files.size(file);
+    if (size <= PART_BYTES) {
+      call(() -> s3.putObject(conditional(PutObjectRequest.builder().bucket(bucket).key(k(key)), ifNoneMatch, null),
+          RequestBody.fromFile(file)));
+      return;
+    }
+    String uploadId = call(() -> s3.createMultipartUpload(b -> b.bucket(bucket).key(k(key))).uploadId());
+    try {
+      List<CompletedPart> parts = new ArrayList<>();
+      try (InputStream in = Files.newInputStream(file)) {
+        for (int n = 1; (long) (n - 1) * PART_BYTES < size; n++) {
+          long len = Math.min(PART_BYTES, size - (long) (n - 1) * PART_BYTES);
+          byte[] part = in.readNBytes((int) len);
+          int num = n;
+          String etag = call(() -> s3.uploadPart(b -> b.bucket(bucket).key(k(key)).uploadId(uploadId).partNumber(num),
+              RequestBody.fromBytes(part)).eTag());
+          parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        }
+      }
+      call(() -> s3.completeMultipartUpload(b -> {
+        b.bucket(bucket).key(k(key)).uploadId(uploadId).multipartUpload(m -> m.parts(parts));
+        if (ifNoneMatch != null) {
+          b.ifNoneMatch(ifNoneMatch);
+        }
+      }));
+    } catch (IOException | RuntimeException e) {
+      try {
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(k(key)).uploadId(uploadId));
+      } catch (SdkException ignored) {
+        // the upload is incomplete either way; nothing became visible
+      }
+      throw e;
+    }
+  }
+
+  private PutObjectRequest conditional(PutObjectRequest.Builder b, String ifNoneMatch, String ifMatch) {
+    if (ifNoneMatch != null) {
+      b.ifNoneMatch(ifNoneMatch);
+    }
+    if (ifMatch != null) {
+      b.ifMatch(ifMatch);
+    }
+    return b.build();
+  }
+
+  @Override
+  public Optional<byte[]> get(String key) throws IOException {
+    return getVersioned(key).map(Versioned::bytes);
+  }
+
+  @Override
+  public Optional<Versioned> getVersioned(String key) throws IOException {
+    try {
+      ResponseBytes<GetObjectResponse> r = s3.getObjectAsBytes(b -> b.bucket(bucket).key(k(key)));
+      return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw failure(e);
+    } catch (SdkException e) {
+      throw failure(e);
+    }
+  }
+
+  @Override
+  public void download(String key, Path dest) throws IOException {
+    Files.deleteIfExists(dest);
+    try {
+      s3.getObject(b -> b.bucket(bucket).key(k(key)), ResponseTransformer.toFile(dest));
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException("no object " + key + " in " + describe());
+    } catch (SdkException e) {
+      throw failure(e);
+    }
+  }
+
+  @Override
+  public boolean exists(String key) throws IOException {
+    try {
+      s3.headObject(b -> b.bucket(bucket).key(k(key)));
+      return true;
+    } catch (NoSuchKeyException e) {
+      return false;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw failure(e);
+    } catch (SdkException e) {
+      throw failure(e);
+    }
+  }
+
+  @Override
+  public List<String> list(String p) throws IOException {
+    List<String> out = new ArrayList<>();
+    call(() -> {
+      for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + p)).contents()) {
+        out.add(o.key().substring(prefix.length()));
+      }
+      return null;
+    });
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    call(() -> s3.deleteObject(b -> b.bucket(bucket).key(k(key))));
+  }
+
+  @Override
+  public String compareAndSet(String key, byte[] bytes, String expectedEtag) throws IOException {
+    String current = getVersioned(key).map(Versioned::etag).orElse(null);
+    if (expectedEtag == null ? current != null : !expectedEtag.equals(current)) {
+      throw new ConflictException(key + " changed: expected version " + expectedEtag + ", found " + current);
+    }
+    try {
+      return call(() -> s3.putObject(conditional(PutObjectRequest.builder().bucket(bucket).key(k(key)),
+          expectedEtag == null ? "*" : null, expectedEtag), RequestBody.fromBytes(bytes)).eTag());
+    } catch (S3Failure e) {
+      if (e.status == 412 || e.status == 409) {
+        throw new ConflictException(key + " changed while it was being replaced (" + e.getMessage() + ")");
+      }
+      if (e.status == 501 && warnedConditional.compareAndSet(false, true)) {
+        LOG.warn("{} does not support conditional writes; the head is checked before each write but two"
+            + " writers racing could still overwrite each other", describe());
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+  }
+
+  /** An S3 call that failed, with its HTTP status (0 when it never got an answer). */
+  static final class S3Failure extends IOException {
+    final int status;
+
+    S3Failure(String message, int status, Throwable cause) {
+      super(message, cause);
+      this.status = status;
+    }
+  }
+
+  private interface Call<T> {
+    T run();
+  }
+
+  private <T> T call(Call<T> c) throws S3Failure {
+    try {
+      return c.run();
+    } catch (SdkException e) {
+      throw failure(e);
+    }
+  }
+
+  private S3Failure failure(SdkException e) {
+    int status = e instanceof S3Exception s ? s.statusCode() : 0;
+    return new S3Failure(describe() + ": " + e.getMessage(), status, e);
+  }
+}

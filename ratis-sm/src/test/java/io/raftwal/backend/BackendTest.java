@@ -1,0 +1,72 @@
+package io.raftwal.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BackendTest {
+  @TempDir Path tmp;
+
+  static void contract(Backend b, Path tmp) throws Exception {
+    b.put("wal/a.json", "one".getBytes());
+    assertArrayEquals("one".getBytes(), b.get("wal/a.json").orElseThrow());
+    assertEquals(Optional.empty(), b.get("wal/missing"));
+    assertTrue(b.exists("wal/a.json"));
+    assertFalse(b.exists("nope"));
+
+    byte[] big = new byte[(int) (S3Backend.PART_BYTES + 12_345)]; // more than one part
+    new Random(1).nextBytes(big);
+    Path f = tmp.resolve("big.bin");
+    Files.write(f, big);
+    assertTrue(b.putIfAbsent("snapshots/000000000001-1.snapshot", f));
+    assertFalse(b.putIfAbsent("snapshots/000000000001-1.snapshot", f), "write-once: the second put is refused");
+    Path back = tmp.resolve("back.bin");
+    b.download("snapshots/000000000001-1.snapshot", back);
+    assertArrayEquals(big, Files.readAllBytes(back));
+    assertThrows(java.io.FileNotFoundException.class, () -> b.download("snapshots/none", tmp.resolve("x")));
+
+    assertEquals(List.of("wal/a.json"), b.list("wal/"));
+    assertEquals(List.of("snapshots/000000000001-1.snapshot", "wal/a.json"), b.list(""));
+
+    String v1 = b.compareAndSet("backup_head.json", "h1".getBytes(), null);
+    assertThrows(Backend.ConflictException.class, () -> b.compareAndSet("backup_head.json", "fork".getBytes(), null));
+    String v2 = b.compareAndSet("backup_head.json", "h2".getBytes(), v1);
+    assertThrows(Backend.ConflictException.class, () -> b.compareAndSet("backup_head.json", "stale".getBytes(), v1),
+        "a writer holding an old version cannot move the head");
+    assertEquals(v2, b.getVersioned("backup_head.json").orElseThrow().etag());
+    assertArrayEquals("h2".getBytes(), b.get("backup_head.json").orElseThrow());
+
+    b.delete("wal/a.json");
+    assertFalse(b.exists("wal/a.json"));
+    for (String bad : new String[] {"../escape", "/abs", "a//b", "a/./b", "", "a\\b"}) {
+      assertThrows(IllegalArgumentException.class, () -> b.put(bad, new byte[1]), bad);
+    }
+  }
+
+  @Test
+  void filesystemBackendKeepsTheContract() throws Exception {
+    try (LocalFsBackend b = new LocalFsBackend(tmp.resolve("store"))) {
+      contract(b, tmp);
+      try (var s = Files.list(tmp.resolve("store/snapshots"))) {
+        assertEquals(1, s.count(), "no temp file left behind");
+      }
+    }
+  }
+
+  @Test
+  void s3BackendKeepsTheContractAgainstARealServer() throws Exception {
+    try (S3Server server = new S3Server(tmp.resolve("s3")); S3Backend b = server.backend("cluster-a")) {
+      contract(b, tmp);
+    }
+  }
+}
