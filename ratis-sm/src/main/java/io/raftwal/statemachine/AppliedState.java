@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * What a snapshot records besides the spool's segments: the applied Raft position, the last
+ * What a snapshot (or a restore) records besides the spool's segments: the applied Raft position, the last
  * LSN, the archive position and the slot catalog.
  *
  * <pre>
@@ -17,11 +17,11 @@ import java.util.zip.CRC32C;
  * | u64 archivedLsn | 32 bytes archivedHash | u32 catalogLength | catalog | u32 crc32c
  * </pre>
  */
-record AppliedState(long term, long index, long lastLsn, long archivedLsn, byte[] archivedHash, List<Slot> slots) {
+public record AppliedState(long term, long index, long lastLsn, long archivedLsn, byte[] archivedHash, List<Slot> slots) {
   private static final int MAGIC = 0x52575353; // "RWSS"
   private static final short VERSION = 1;
 
-  byte[] encode() {
+  public byte[] encode() {
     byte[] catalog = SlotCatalogCodec.encode(slots);
     ByteBuffer b = ByteBuffer.allocate(8 + 32 + 32 + 4 + catalog.length + 4);
     b.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putLong(term).putLong(index).putLong(lastLsn)
@@ -32,7 +32,7 @@ record AppliedState(long term, long index, long lastLsn, long archivedLsn, byte[
     return b.array();
   }
 
-  static AppliedState decode(byte[] bytes, String source) throws CorruptCatalogException {
+  public static AppliedState decode(byte[] bytes, String source) throws CorruptCatalogException {
     if (bytes.length < 8 + 32 + 32 + 4 + 4) {
       throw new CorruptCatalogException(source, "state file of " + bytes.length + " bytes is too short");
     }

@@ -166,9 +166,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
           + " but its segments end at LSN " + held + "; the snapshot is damaged. Move " + spoolDir
           + " and the state machine directory aside and let the leader install a fresh snapshot");
     }
-    AppliedState st = snap == null
-        ? new AppliedState(0, -1, 0, 0, NO_HASH, List.of())
-        : snap.state();
+    AppliedState st = snap != null ? snap.state() : restoredState(opened);
     slots = new SlotCatalog(st.slots());
     lastLsn = st.lastLsn();
     archivedLsn = st.archivedLsn();
@@ -181,6 +179,47 @@ public final class RaftWalStateMachine extends BaseStateMachine {
         snap == null ? "no snapshot" : "snapshot", snap == null ? "-" : snap.termIndex(), lastLsn,
         opened.oldestLsn(), opened.currentLsn(), slots.size());
     catchUpListener(st.lastLsn());
+  }
+
+  /** A data directory made by a restore starts from the restored spool until its first snapshot. */
+  public static final String RESTORED_STATE = "restored.state";
+
+  private AppliedState restoredState(Spool opened) throws IOException {
+    Path marker = spoolDir.getParent().resolve(RESTORED_STATE);
+    if (!Files.exists(marker)) {
+      return new AppliedState(0, -1, 0, 0, NO_HASH, List.of());
+    }
+    AppliedState st = AppliedState.decode(Files.readAllBytes(marker), marker.toString());
+    if (opened.currentLsn() != st.lastLsn()) {
+      opened.close();
+      throw new IOException(marker + " says the restored spool ends at LSN " + st.lastLsn() + " but it ends at LSN "
+          + opened.currentLsn() + "; restore again");
+    }
+    LOG.info("starting from a restored spool: LSN {}..{}", opened.oldestLsn(), st.lastLsn());
+    return st;
+  }
+
+  /** The newest snapshot's files, for a backup. */
+  public record SnapshotView(long term, long index, long lastLsn, Path stateFile, List<Path> segments) {}
+
+  public java.util.Optional<SnapshotView> latestSnapshotView() throws IOException {
+    SnapshotStore.Loaded l = snapshots.loadLatest();
+    Path dir = snapshots.latestDir();
+    if (l == null || dir == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new SnapshotView(l.termIndex().getTerm(), l.termIndex().getIndex(), l.state().lastLsn(),
+        dir.resolve(SnapshotStore.STATE_FILE), l.segments()));
+  }
+
+  /** The last LSN archived to the backup store, as applied here. */
+  public long archivedLsn() {
+    return archivedLsn;
+  }
+
+  /** The SHA-256 of the newest archived WAL segment (all zeros when none). */
+  public byte[] archivedHash() {
+    return archivedHash.clone();
   }
 
   /** Delivers to the listener what the spool holds between the listener's position and the snapshot. */

@@ -98,6 +98,12 @@ final class SnapshotStore implements StateMachineStorage {
     }
   }
 
+  /** The newest snapshot's directory, or null. */
+  Path latestDir() {
+    FileListSnapshotInfo info = latest;
+    return info == null ? null : snapshotsDir.toPath().resolve(dirName(info.getTermIndex()));
+  }
+
   /** Reads the newest snapshot; null when there is none. A damaged newest snapshot is an error. */
   Loaded loadLatest() throws IOException {
     FileListSnapshotInfo info = latest;
