@@ -29,10 +29,12 @@ public final class ProcessCluster implements AutoCloseable {
   private final Path dir;
   private final ClusterFile cluster;
   private final List<String> jvmOptions;
+  private final Map<String, String> extraConfig;
   private final Map<String, Process> processes = new LinkedHashMap<>();
   private final Thread reaper = new Thread(this::destroyAllNow, "raftwal-process-reaper");
 
-  private ProcessCluster(Path dir, ClusterFile cluster, List<String> jvmOptions) {
+  private ProcessCluster(Path dir, ClusterFile cluster, List<String> jvmOptions, Map<String, String> extraConfig) {
+    this.extraConfig = extraConfig;
     this.dir = dir;
     this.cluster = cluster;
     this.jvmOptions = jvmOptions;
@@ -44,6 +46,12 @@ public final class ProcessCluster implements AutoCloseable {
    * is one, else lays out {@code size} nodes on free loopback ports.
    */
   public static ProcessCluster open(Path dir, int size, List<String> jvmOptions) throws IOException {
+    return open(dir, size, jvmOptions, Map.of());
+  }
+
+  /** As above, with {@code extraConfig} added to every node's properties (e.g. backup.backend). */
+  public static ProcessCluster open(Path dir, int size, List<String> jvmOptions, Map<String, String> extraConfig)
+      throws IOException {
     Files.createDirectories(dir);
     Path file = dir.resolve("cluster.json");
     ClusterFile c;
@@ -64,7 +72,7 @@ public final class ProcessCluster implements AutoCloseable {
       c = new ClusterFile(RaftWalConfig.DEFAULT_GROUP_ID, HexFormat.of().formatHex(t), nodes);
       c.write(file);
     }
-    ProcessCluster pc = new ProcessCluster(dir, c, jvmOptions);
+    ProcessCluster pc = new ProcessCluster(dir, c, jvmOptions, extraConfig);
     for (ClusterFile.Node n : c.nodes()) {
       pc.writeConfig(n);
     }
@@ -80,7 +88,13 @@ public final class ProcessCluster implements AutoCloseable {
     Files.createDirectories(nodeDir);
     Files.writeString(config(n.id()), "node.id=" + n.id() + "\npeers=" + peers + "\ndata.dir=" + nodeDir
         + "\nadmin.port=" + n.admin().substring(n.admin().lastIndexOf(':') + 1)
-        + "\nadmin.token=" + cluster.adminToken() + "\ngroup.id=" + cluster.groupId() + "\n");
+        + "\nadmin.token=" + cluster.adminToken() + "\ngroup.id=" + cluster.groupId() + "\n" + extra());
+  }
+
+  private String extra() {
+    StringBuilder b = new StringBuilder();
+    extraConfig.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+    return b.toString();
   }
 
   private Path config(String id) {

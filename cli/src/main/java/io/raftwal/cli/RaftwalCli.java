@@ -8,9 +8,10 @@ import picocli.CommandLine.Command;
     description = "A Raft-replicated logical write-ahead log.",
     subcommands = {NodeCommand.class, LocalCommand.class, DemoCommand.class, AppendCommand.class, ReadCommand.class,
         StatusCommand.class, SlotCommand.class, TransferLeaderCommand.class, SwitchoverCommand.class,
-        JournalCommand.class, SpoolDemoCommand.class},
+        JournalCommand.class, BackupCommand.class, RestoreCommand.class, SpoolDemoCommand.class},
     footer = {"", "Exit codes: 0 done, 1 bad usage or input, 2 cluster unreachable or no leader within the timeout,",
-        "3 I/O or other failure. Errors are one line on stderr; --verbose adds the stack trace."})
+        "3 I/O or other failure (or nothing handed over, for switchover), 4 a backup fails verification.",
+        "Errors are one line on stderr; --verbose adds the stack trace."})
 public final class RaftwalCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -39,14 +39,18 @@ import java.util.UUID;
  * slot.ack.interval.ms=200  slot.max.lag.lsn=0  slot.idle.timeout.ms=0
  * request.timeout.ms=30000
  * journal.durability=immediate                 # or eventual (journal at data.dir/journal.db)
+ * backup.backend=file:/backups | s3://bucket/prefix   # turns archiving on (WAL kept until archived)
+ * backup.endpoint=http://...  backup.region=us-east-1  # for S3-compatible servers
+ * backup.interval.ms=0                         # run a backup this often on the leader (0: on demand only)
  * raft.property.&lt;ratis key&gt;=&lt;value&gt;            # passed to Ratis as is
  * </pre>
  */
-public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, String adminToken) {
+public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, String adminToken, String backupBackend,
+    String backupEndpoint, String backupRegion, long backupIntervalMs) {
   static final Set<String> KEYS = Set.of("node.id", "peers", "data.dir", "admin.port", "admin.bind", "admin.token", "group.id",
       "snapshot.threshold", "spool.segment.bytes", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
       "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms",
-      "journal.durability");
+      "journal.durability", "backup.backend", "backup.endpoint", "backup.region", "backup.interval.ms");
   static final String RAFT_PREFIX = "raft.property.";
 
   /** Reads {@code file} (may be null) and applies {@code overrides} on top. */
@@ -86,8 +90,13 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
     Path dataDir = Path.of(required(v, "data.dir"));
     int recordMax = (int) number(v, "record.max.bytes", StateMachineOptions.DEFAULT_MAX_RECORD_BYTES, 1, 7 << 20);
     long segment = number(v, "spool.segment.bytes", SpoolOptions.DEFAULT_SEGMENT_BYTES, 4096, 1L << 34);
+    String backupBackend = v.get("backup.backend");
+    if (backupBackend != null && !backupBackend.startsWith("file:/") && !backupBackend.startsWith("s3://")) {
+      throw new IllegalArgumentException("backup.backend '" + backupBackend + "' must be file:/DIR or s3://bucket/prefix");
+    }
     StateMachineOptions sm = StateMachineOptions.defaults().withMaxRecordBytes(recordMax)
-        .withSpool(StateMachineOptions.defaults().spool().withSegmentBytes(segment));
+        .withSpool(StateMachineOptions.defaults().spool().withSegmentBytes(segment))
+        .withArchiving(backupBackend != null);
     RaftWalConfig.Builder b = RaftWalConfig.builder(id, dataDir).peers(peers).stateMachine(sm)
         .snapshotThreshold(number(v, "snapshot.threshold", 10_000, 1, Long.MAX_VALUE))
         .batching((int) number(v, "batch.max.bytes", 1 << 20, 1, 6 << 20),
@@ -128,7 +137,12 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
     if (bind.isBlank()) {
       throw new IllegalArgumentException("admin.bind is empty: give an address such as 127.0.0.1");
     }
-    return new NodeConfig(wal, adminPort, bind, token);
+    long backupInterval = number(v, "backup.interval.ms", 0, 0, Long.MAX_VALUE);
+    if (backupInterval > 0 && backupBackend == null) {
+      throw new IllegalArgumentException("backup.interval.ms is set but backup.backend is not: set where backups go");
+    }
+    return new NodeConfig(wal, adminPort, bind, token, backupBackend, v.get("backup.endpoint"),
+        v.getOrDefault("backup.region", "us-east-1"), backupInterval);
   }
 
   private static String required(Map<String, String> v, String key) {

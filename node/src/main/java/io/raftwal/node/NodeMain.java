@@ -74,13 +74,39 @@ public final class NodeMain {
   /** Starts the node and blocks until the JVM is asked to stop. */
   static void run(NodeConfig cfg) throws Exception {
     RaftWal wal = RaftWal.start(cfg.wal(), null);
-    NodeMetrics metrics = new NodeMetrics(wal, () -> commitIndex(wal));
+    io.raftwal.backup.BackupService backup = null;
+    java.util.concurrent.ScheduledExecutorService scheduler = null;
+    if (cfg.backupBackend() != null) {
+      backup = new io.raftwal.backup.BackupService(
+          wal.server().getDivision(wal.server().getGroupIds().iterator().next()), wal.stateMachine(), wal.client(),
+          io.raftwal.backend.Backends.open(cfg.backupBackend(), cfg.backupEndpoint(), cfg.backupRegion()),
+          wal.journal().map(j -> (io.raftwal.journal.EventSink) j).orElse(io.raftwal.journal.EventSink.NONE),
+          cfg.wal().dataDir().resolve("backup-work"));
+      if (cfg.backupIntervalMs() > 0) {
+        io.raftwal.backup.BackupService b = backup;
+        scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "raftwal-backup-scheduler");
+          t.setDaemon(true);
+          return t;
+        });
+        scheduler.scheduleWithFixedDelay(() -> {
+          if (wal.isLeader()) {
+            b.run(io.raftwal.journal.Actor.SCHEDULER);
+          }
+        }, cfg.backupIntervalMs(), cfg.backupIntervalMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    }
+    NodeMetrics metrics = new NodeMetrics(wal, () -> commitIndex(wal), backup);
     AdminServer admin = cfg.adminPort() > 0
-        ? new AdminServer(wal, metrics, cfg.adminBind(), cfg.adminPort(), cfg.adminToken()) : null;
+        ? new AdminServer(wal, metrics, cfg.adminBind(), cfg.adminPort(), cfg.adminToken(), backup) : null;
+    java.util.concurrent.ScheduledExecutorService sched = scheduler;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("node {} stopping (signal)", cfg.wal().nodeId());
       try {
+        if (sched != null) {
+          sched.shutdownNow();
+        }
         if (admin != null) {
           admin.close();
         }

@@ -20,7 +20,11 @@ final class ClusterHarness implements AfterEachCallback {
   private final List<ProcessCluster> clusters = new ArrayList<>();
 
   ProcessCluster start(Path dir, int nodes) throws IOException, InterruptedException {
-    ProcessCluster c = ProcessCluster.open(dir, nodes, NODE_JVM);
+    return start(dir, nodes, java.util.Map.of());
+  }
+
+  ProcessCluster start(Path dir, int nodes, java.util.Map<String, String> config) throws IOException, InterruptedException {
+    ProcessCluster c = ProcessCluster.open(dir, nodes, NODE_JVM, config);
     clusters.add(c);
     c.startAll();
     return c;

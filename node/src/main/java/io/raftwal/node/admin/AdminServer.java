@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /slots} {@code {"id":..,"lsn":..}}, {@code POST /slots/ack} {@code {"id":..,"lsn":..}},
  *       {@code DELETE /slots/<id>}, {@code POST /switchover} {@code {"to":..,"mode":"coordinated"|"force",
  *       "deadlineMs":..,"maxLagLsn":..,"requestId":..}} (200 with the outcome when handed over, else 409),
- *       {@code GET /journal?kind=..&limit=..&sinceSeq=..} (newest first):
+ *       {@code GET /journal?kind=..&limit=..&sinceSeq=..} (newest first), {@code POST /backup}:
  *       need {@code Authorization: Bearer <admin.token>}</li>
  * </ul>
  * Bad bodies get 400 naming the problem; a missing or wrong token 401; nothing changes then.
@@ -56,6 +56,7 @@ public final class AdminServer implements AutoCloseable {
   private final byte[] token;
   private final HttpServer http;
   private final ExecutorService pool;
+  private final io.raftwal.backup.BackupService backup;
 
   /** A slot request body. */
   record SlotRequest(String id, Long lsn) {}
@@ -64,6 +65,13 @@ public final class AdminServer implements AutoCloseable {
   record SwitchoverBody(String to, String mode, Long deadlineMs, Long maxLagLsn, String requestId) {}
 
   public AdminServer(RaftWal wal, NodeMetrics metrics, String bindHost, int port, String token) throws IOException {
+    this(wal, metrics, bindHost, port, token, null);
+  }
+
+  /** With {@code backup} (null: the node has no backup backend), {@code POST /backup} runs one. */
+  public AdminServer(RaftWal wal, NodeMetrics metrics, String bindHost, int port, String token,
+      io.raftwal.backup.BackupService backup) throws IOException {
+    this.backup = backup;
     this.wal = wal;
     this.metrics = metrics;
     this.token = token == null ? new byte[0] : token.getBytes(StandardCharsets.UTF_8);
@@ -97,6 +105,7 @@ public final class AdminServer implements AutoCloseable {
           case "POST /slots/ack" -> authorized(ex, () -> ackSlot(ex));
           case "POST /switchover" -> authorized(ex, () -> switchover(ex));
           case "GET /journal" -> authorized(ex, () -> journal(ex));
+          case "POST /backup" -> authorized(ex, () -> backup(ex));
           default -> {
             if (method.equals("DELETE") && path.startsWith("/slots/")) {
               authorized(ex, () -> dropSlot(ex, path.substring("/slots/".length())));
@@ -173,6 +182,15 @@ public final class AdminServer implements AutoCloseable {
     }
     SwitchoverOutcome o = wal.switchover().run(r, io.raftwal.journal.Actor.ADMIN_API);
     send(ex, o.handedOver() ? 200 : 409, JSON.writeValueAsBytes(o));
+  }
+
+  private void backup(HttpExchange ex) throws Exception {
+    if (backup == null) {
+      error(ex, 409, "this node has no backup backend: set backup.backend in its config");
+      return;
+    }
+    io.raftwal.backup.BackupResult r = backup.run(io.raftwal.journal.Actor.ADMIN_API);
+    send(ex, r.ok() ? 200 : r.outcome().equals("REFUSED") ? 409 : 500, JSON.writeValueAsBytes(r));
   }
 
   private void journal(HttpExchange ex) throws Exception {

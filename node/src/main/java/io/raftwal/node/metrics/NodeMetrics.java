@@ -24,7 +24,20 @@ public final class NodeMetrics {
   private final RatisMetricsBridge ratis = new RatisMetricsBridge();
 
   public NodeMetrics(RaftWal wal, LongSupplier commitIndex) {
+    this(wal, commitIndex, null);
+  }
+
+  /** With {@code backup} (null when the node has no backup backend), its metrics too. */
+  public NodeMetrics(RaftWal wal, LongSupplier commitIndex, io.raftwal.backup.BackupService backup) {
     RaftWalStateMachine sm = wal.stateMachine();
+    gauge("raftwal_archived_lsn", "Last LSN archived to the backup store", sm::archivedLsn);
+    gauge("raftwal_archive_lag_lsn", "LSNs applied but not yet archived", () -> Math.max(0, sm.lastLsn() - sm.archivedLsn()));
+    if (backup != null) {
+      gauge("raftwal_backup_last_success_ms", "When a backup last succeeded here (ms since the epoch; 0: never)",
+          backup::lastSuccessMs);
+      counter("raftwal_backup_uploaded_bytes", "Bytes uploaded by backups run here", backup::bytesUploaded);
+      counter("raftwal_backup_failures", "Backups run here that failed", backup::failures);
+    }
     DropwizardExports.builder().dropwizardRegistry(ratis.registry()).register(registry);
     gauge("raftwal_applied_lsn", "Last LSN applied on this node", () -> sm.lastLsn());
     gauge("raftwal_applied_index", "Raft index of the last applied entry", () -> sm.getLastAppliedTermIndex().getIndex());
