@@ -42,15 +42,17 @@ import java.util.UUID;
  * backup.backend=file:/backups | s3://bucket/prefix   # turns archiving on (WAL kept until archived)
  * backup.endpoint=http://...  backup.region=us-east-1  # for S3-compatible servers
  * backup.interval.ms=0                         # run a backup this often on the leader (0: on demand only)
+ * backup.onSnapshot=false                      # publish each snapshot the leader takes, with the WAL up to it
  * raft.property.&lt;ratis key&gt;=&lt;value&gt;            # passed to Ratis as is
  * </pre>
  */
 public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, String adminToken, String backupBackend,
-    String backupEndpoint, String backupRegion, long backupIntervalMs) {
+    String backupEndpoint, String backupRegion, long backupIntervalMs, boolean backupOnSnapshot) {
   static final Set<String> KEYS = Set.of("node.id", "peers", "data.dir", "admin.port", "admin.bind", "admin.token", "group.id",
       "snapshot.threshold", "spool.segment.bytes", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
       "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms",
-      "journal.durability", "backup.backend", "backup.endpoint", "backup.region", "backup.interval.ms");
+      "journal.durability", "backup.backend", "backup.endpoint", "backup.region", "backup.interval.ms",
+      "backup.onSnapshot");
   static final String RAFT_PREFIX = "raft.property.";
 
   /** Reads {@code file} (may be null) and applies {@code overrides} on top. */
@@ -141,8 +143,15 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
     if (backupInterval > 0 && backupBackend == null) {
       throw new IllegalArgumentException("backup.interval.ms is set but backup.backend is not: set where backups go");
     }
+    String onSnapshot = v.getOrDefault("backup.onSnapshot", "false").trim();
+    if (!onSnapshot.equals("true") && !onSnapshot.equals("false")) {
+      throw new IllegalArgumentException("backup.onSnapshot must be true or false, got '" + onSnapshot + "'");
+    }
+    if (onSnapshot.equals("true") && backupBackend == null) {
+      throw new IllegalArgumentException("backup.onSnapshot is on but backup.backend is not set: set where backups go");
+    }
     return new NodeConfig(wal, adminPort, bind, token, backupBackend, v.get("backup.endpoint"),
-        v.getOrDefault("backup.region", "us-east-1"), backupInterval);
+        v.getOrDefault("backup.region", "us-east-1"), backupInterval, onSnapshot.equals("true"));
   }
 
   private static String required(Map<String, String> v, String key) {

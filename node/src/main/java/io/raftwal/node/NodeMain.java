@@ -82,6 +82,13 @@ public final class NodeMain {
           io.raftwal.backend.Backends.open(cfg.backupBackend(), cfg.backupEndpoint(), cfg.backupRegion()),
           wal.journal().map(j -> (io.raftwal.journal.EventSink) j).orElse(io.raftwal.journal.EventSink.NONE),
           cfg.wal().dataDir().resolve("backup-work"));
+      if (cfg.backupOnSnapshot()) {
+        backup.publishOnSnapshot(java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "raftwal-backup-on-snapshot");
+          t.setDaemon(true);
+          return t;
+        }));
+      }
       if (cfg.backupIntervalMs() > 0) {
         io.raftwal.backup.BackupService b = backup;
         scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {

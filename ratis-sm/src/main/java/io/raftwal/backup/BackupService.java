@@ -62,6 +62,22 @@ public final class BackupService {
     this.workDir = workDir;
   }
 
+  /**
+   * Publishes every snapshot this node's Ratis takes while it leads, with the WAL up to it: the
+   * snapshot returns to Ratis first, the upload runs on {@code executor}; one run pending at most.
+   */
+  public void publishOnSnapshot(java.util.concurrent.ExecutorService executor) {
+    java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    sm.setSnapshotHook(() -> {
+      if (division.getInfo().isLeader() && pending.compareAndSet(false, true)) {
+        executor.execute(() -> {
+          pending.set(false);
+          run(Actor.SCHEDULER);
+        });
+      }
+    });
+  }
+
   public Backend backend() {
     return backend;
   }

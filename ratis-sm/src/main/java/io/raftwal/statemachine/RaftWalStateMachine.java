@@ -77,6 +77,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   private final AtomicLong rejectedCommands = new AtomicLong();
   private final AtomicLong frozenRefusals = new AtomicLong();
   private volatile EventSink events = EventSink.NONE;
+  private volatile Runnable snapshotHook = () -> {};
 
   // Applied state: written by the apply thread only, read by queries.
   private volatile Spool spool;
@@ -93,6 +94,14 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     this.listener = listener == null ? RecordListener.NONE : listener;
     this.clock = clock;
     this.snapshots = new SnapshotStore(options.snapshotsToKeep());
+  }
+
+  /**
+   * Called on the apply thread after each snapshot is taken: it must only schedule work (the
+   * backup's snapshot hook hands the upload to its own thread).
+   */
+  public void setSnapshotHook(Runnable hook) {
+    this.snapshotHook = hook == null ? () -> {} : hook;
   }
 
   /** Where control events (leader changes, snapshots, slot changes) go; set before the server starts. */
@@ -534,6 +543,11 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     LOG.info("snapshot taken at {} (LSN {}, {} segment(s))", applied, lastLsn, s.segments().size());
     event(EventKind.SNAPSHOT_TAKEN, Outcome.ALLOWED, "", Map.of("term", applied.getTerm(), "index",
         applied.getIndex(), "lastLsn", lastLsn, "segments", s.segments().size()));
+    try {
+      snapshotHook.run();
+    } catch (RuntimeException e) {
+      LOG.warn("snapshot hook failed: {}", e.toString());
+    }
     return applied.getIndex();
   }
 

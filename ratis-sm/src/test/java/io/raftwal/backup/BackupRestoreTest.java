@@ -281,6 +281,25 @@ class BackupRestoreTest {
     }
   }
 
+  @Test
+  void theSnapshotHookPublishesEachLeaderSnapshotWithItsWal() throws Exception {
+    try (LocalFsBackend b = new LocalFsBackend(tmp.resolve("backups")); Cluster c = new Cluster()) {
+      java.util.concurrent.ExecutorService uploads = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        RaftWal leader = c.leader();
+        service(leader, b).publishOnSnapshot(uploads);
+        c.append(0, 400); // one entry each: past the 150-entry snapshot threshold
+        Awaitility.await("a backup published from the snapshot hook").atMost(Duration.ofSeconds(120))
+            .until(() -> leader.stateMachine().archivedLsn() > 0);
+        ChainVerifier.Report r = ChainVerifier.verify(b, tmp.resolve("v"));
+        assertTrue(r.ok(), String.join("\n", r.problems()));
+        assertTrue(!r.snapshots().isEmpty() && r.head() != null);
+      } finally {
+        uploads.shutdownNow();
+      }
+    }
+  }
+
   static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> w = Files.walk(from)) {
       for (Path p : w.toList()) {
