@@ -91,11 +91,18 @@ final class Artifacts {
     }
   }
 
-  /** Writes {@code records} as one spool segment file at {@code out}. */
-  static void writeSegment(List<SpoolRecord> records, Path workDir, Path out) throws IOException {
+  /** Supplies records in LSN order, a page at a time (empty when done). */
+  interface Pages {
+    List<SpoolRecord> next() throws IOException;
+  }
+
+  /** Writes the pages' records as one spool segment file at {@code out}, never holding more than a page. */
+  static void writeSegment(Pages pages, Path workDir, Path out) throws IOException {
     Path dir = Files.createTempDirectory(workDir, "seg");
     try (Spool s = Spool.open(dir, ONE_SEGMENT)) {
-      s.append(records);
+      for (List<SpoolRecord> page = pages.next(); !page.isEmpty(); page = pages.next()) {
+        s.append(page);
+      }
       s.sealActive();
       Files.move(s.segments().get(0).path(), out);
     } finally {
@@ -103,25 +110,36 @@ final class Artifacts {
     }
   }
 
-  /** Reads every record of a WAL segment file, checking each frame's CRC32C. */
-  static List<SpoolRecord> readSegment(Path file, Path workDir, long expectedStart) throws IOException {
+  /** Receives records one at a time. */
+  interface RecordConsumer {
+    void accept(SpoolRecord r) throws IOException;
+  }
+
+  /** Streams every record of a WAL segment file, checking each frame's CRC32C, a page at a time. */
+  static void forEachRecord(Path file, Path workDir, long expectedStart, RecordConsumer consumer) throws IOException {
     Path dir = Files.createTempDirectory(workDir, "read");
     try {
       Files.copy(file, dir.resolve(String.format("%020d.seg", expectedStart)));
       try (Spool s = Spool.open(dir, ONE_SEGMENT)) {
-        List<SpoolRecord> out = new ArrayList<>();
-        while (true) {
-          List<SpoolRecord> page = s.readSince(out.isEmpty() ? expectedStart - 1 : out.get(out.size() - 1).lsn(), 10_000);
+        long since = s.oldestLsn() - 1;
+        while (since >= 0 && since < s.currentLsn()) {
+          List<SpoolRecord> page = s.readSince(since, PAGE);
           if (page.isEmpty()) {
-            return out;
+            return;
           }
-          out.addAll(page);
+          for (SpoolRecord r : page) {
+            consumer.accept(r);
+          }
+          since = page.get(page.size() - 1).lsn();
         }
       }
     } finally {
       deleteTree(dir);
     }
   }
+
+  /** Records per page when streaming: small enough that large records stay cheap on the heap. */
+  static final int PAGE = 256;
 
   static String sha256(Path file) throws IOException {
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {

@@ -174,26 +174,32 @@ public final class BackupService {
             + oldest + "; LSNs " + (archived + 1) + ".." + (oldest - 1) + " cannot be archived. Take a full backup"
             + " into a new prefix");
       }
-      List<SpoolRecord> records = new ArrayList<>();
-      long from = archived;
-      while (from < current) {
-        List<SpoolRecord> page = sm.readSince(from, 10_000);
-        for (SpoolRecord r : page) {
-          if (r.lsn() <= current) {
-            records.add(r);
-          }
-        }
-        if (page.isEmpty()) {
-          break;
-        }
-        from = page.get(page.size() - 1).lsn();
-      }
-      if (records.isEmpty() || records.get(0).lsn() != archived + 1 || records.get(records.size() - 1).lsn() != current) {
-        throw new IOException("the spool did not yield LSNs " + (archived + 1) + ".." + current);
-      }
       Path seg = workDir.resolve("segment-" + (archived + 1) + ".tmp");
       try {
-        Artifacts.writeSegment(records, workDir, seg);
+        long[] next = {archived};
+        long first = archived + 1;
+        Artifacts.writeSegment(() -> {
+          if (next[0] >= current) {
+            return List.of();
+          }
+          List<SpoolRecord> page = new ArrayList<>();
+          for (SpoolRecord r : sm.readSince(next[0], Artifacts.PAGE)) {
+            if (r.lsn() <= current) {
+              if (r.lsn() != next[0] + 1) {
+                throw new IOException("the spool skipped from LSN " + next[0] + " to " + r.lsn());
+              }
+              page.add(r);
+              next[0] = r.lsn();
+            }
+          }
+          if (page.isEmpty()) {
+            throw new IOException("the spool ended at LSN " + next[0] + " before LSN " + current);
+          }
+          return page;
+        }, workDir, seg);
+        if (next[0] != current) {
+          throw new IOException("the spool did not yield LSNs " + first + ".." + current);
+        }
         String sha = Artifacts.sha256(seg);
         String key = Manifests.walKey(archived + 1, current);
         if (!backend.putIfAbsent(key, seg)) {

@@ -1,7 +1,6 @@
 package io.raftwal.backup;
 
 import io.raftwal.backend.Backend;
-import io.raftwal.spool.SpoolRecord;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -93,12 +92,19 @@ public final class ChainVerifier {
         if (!found.equals(s.sha256())) {
           problems.add(s.key() + ": sha256 expected " + s.sha256() + ", found " + found);
         } else {
-          List<SpoolRecord> records = Artifacts.readSegment(local, workDir, s.lsnStart());
-          long first = records.isEmpty() ? -1 : records.get(0).lsn();
-          long last = records.isEmpty() ? -1 : records.get(records.size() - 1).lsn();
-          if (first != s.lsnStart() || last != s.lsnEnd() || records.size() != s.lsnEnd() - s.lsnStart() + 1) {
+          long[] seen = {-1, -1, 0}; // first, last, count
+          Artifacts.forEachRecord(local, workDir, s.lsnStart(), r -> {
+            if (seen[0] < 0) {
+              seen[0] = r.lsn();
+            }
+            seen[1] = r.lsn();
+            seen[2]++;
+          });
+          long first = seen[0];
+          long last = seen[1];
+          if (first != s.lsnStart() || last != s.lsnEnd() || seen[2] != s.lsnEnd() - s.lsnStart() + 1) {
             problems.add(s.key() + ": records expected LSN " + s.lsnStart() + ".." + s.lsnEnd() + ", found " + first
-                + ".." + last + " (" + records.size() + " records)");
+                + ".." + last + " (" + seen[2] + " records)");
           } else {
             checked.add("segment " + s.key() + " sha256 ok, prev_hash ok, LSN " + first + ".." + last);
           }

@@ -96,7 +96,7 @@ public final class Restorer {
           try (Spool from = Spool.open(snapSpool, Artifacts.ONE_SEGMENT)) {
             long since = from.oldestLsn() - 1;
             while (since >= 0 && since < from.currentLsn()) {
-              List<SpoolRecord> page = from.readSince(since, 10_000);
+              List<SpoolRecord> page = from.readSince(since, Artifacts.PAGE);
               if (page.isEmpty()) {
                 break;
               }
@@ -118,21 +118,22 @@ public final class Restorer {
           if (!Artifacts.sha256(local).equals(s.sha256())) {
             throw new IOException(s.key() + " changed while restoring (sha256); nothing restored");
           }
-          for (SpoolRecord r : Artifacts.readSegment(local, work, s.lsnStart())) {
-            if (r.lsn() > spool.currentLsn() && r.lsn() <= want) {
+          final long limit = want;
+          Artifacts.forEachRecord(local, work, s.lsnStart(), r -> {
+            if (r.lsn() > spool.currentLsn() && r.lsn() <= limit) {
               if (spool.currentLsn() != 0 && r.lsn() != spool.currentLsn() + 1) {
                 throw new IOException(s.key() + ": LSN " + r.lsn() + " does not follow " + spool.currentLsn());
               }
               spool.append(r);
             }
-          }
+          });
           Files.delete(local);
           replayed++;
         }
         if (target.toTimeMs() != null) {
           long last = 0;
           for (long since = 0; ; ) {
-            List<SpoolRecord> page = spool.readSince(Math.max(since, spool.oldestLsn() - 1), 10_000);
+            List<SpoolRecord> page = spool.readSince(Math.max(since, spool.oldestLsn() - 1), Artifacts.PAGE);
             if (page.isEmpty()) {
               break;
             }

@@ -653,6 +653,11 @@ public final class RaftWalStateMachine extends BaseStateMachine {
         snap == null ? -1 : snap.getIndex(), gate.isFrozen(), s.sizeBytes(), s.segments().size(), slots.size());
   }
 
+  /** The live spool's segments, oldest first. */
+  public List<io.raftwal.spool.SegmentInfo> spoolSegments() {
+    return spool.segments();
+  }
+
   /** The live spool directory (outside the state machine directory a snapshot install replaces). */
   public Path spoolDirectory() {
     return spoolDir;

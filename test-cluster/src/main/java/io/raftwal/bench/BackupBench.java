@@ -1,0 +1,146 @@
+package io.raftwal.bench;
+
+import io.raftwal.backend.Backend;
+import io.raftwal.backend.LocalFsBackend;
+import io.raftwal.backend.S3Backend;
+import io.raftwal.backup.BackupResult;
+import io.raftwal.backup.BackupService;
+import io.raftwal.backup.Restorer;
+import io.raftwal.embed.Peer;
+import io.raftwal.embed.RaftWal;
+import io.raftwal.embed.RaftWalConfig;
+import io.raftwal.journal.Actor;
+import io.raftwal.journal.EventSink;
+import io.raftwal.spool.SegmentInfo;
+import io.raftwal.statemachine.StateMachineOptions;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Backup and restore throughput for a spool of {@code sizeMiB}, beside a plain copy of the same
+ * bytes: {@code Files.copy} for the filesystem, one SDK {@code putObject} per file for S3.
+ * <pre>  backend=file|s3 sizeMiB=1024 dir=/tmp/x</pre>
+ */
+public final class BackupBench {
+  private BackupBench() {}
+
+  public static void main(String[] args) throws Exception {
+    java.util.Map<String, String> a = new java.util.HashMap<>();
+    for (String s : args) {
+      int eq = s.indexOf('=');
+      a.put(s.substring(0, eq), s.substring(eq + 1));
+    }
+    String kind = a.getOrDefault("backend", "file");
+    int sizeMiB = Integer.parseInt(a.getOrDefault("sizeMiB", "1024"));
+    Path root = Files.createTempDirectory(Path.of(a.getOrDefault("dir", "/tmp")), "backup-bench");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RaftWalConfig cfg = RaftWalConfig.builder("b1", root.resolve("node")).peers(List.of(new Peer("b1", "127.0.0.1:" + port)))
+        .snapshotThreshold(10_000_000).stateMachine(StateMachineOptions.defaults().withArchiving(true)).journal(null).build();
+    S3Proxy proxy = null;
+    try (RaftWal wal = RaftWal.start(cfg, null)) {
+      while (!wal.isLeader()) {
+        Thread.sleep(50);
+      }
+      byte[] payload = new byte[64 << 10];
+      new java.util.Random(7).nextBytes(payload);
+      List<CompletableFuture<?>> acks = new ArrayList<>();
+      for (int i = 0; i < sizeMiB * 16; i++) {
+        acks.add(wal.append(payload));
+        if (acks.size() >= 256) {
+          acks.remove(0).join();
+        }
+      }
+      acks.forEach(CompletableFuture::join);
+      long spoolBytes = wal.status().spoolBytes();
+      System.out.printf("FILLED %d MiB spool, %d records%n", spoolBytes >> 20, wal.stateMachine().lastLsn());
+
+      Backend backend;
+      S3Client raw = null;
+      if (kind.equals("s3")) {
+        int s3port;
+        try (ServerSocket s = new ServerSocket(0)) {
+          s3port = s.getLocalPort();
+        }
+        Properties p = new Properties();
+        p.setProperty("jclouds.filesystem.basedir", root.resolve("s3").toString());
+        Files.createDirectories(root.resolve("s3"));
+        String endpoint = "http://127.0.0.1:" + s3port;
+        proxy = S3Proxy.builder().blobStore(BlobStores.create("filesystem", p)).endpoint(URI.create(endpoint))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "a", "s").build();
+        proxy.start();
+        while (!"STARTED".equals(proxy.getState())) {
+          Thread.sleep(20);
+        }
+        raw = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "s"))).build();
+        raw.createBucket(b -> b.bucket("bench"));
+        backend = new S3Backend("bench", "raftwal", endpoint, "us-east-1", "a", "s");
+      } else {
+        backend = new LocalFsBackend(root.resolve("backups"));
+      }
+      // floor: the same bytes copied plainly
+      long floorBytes = 0;
+      long t0 = System.nanoTime();
+      int n = 0;
+      for (SegmentInfo seg : wal.stateMachine().spoolSegments()) {
+        if (raw != null) {
+          S3Client c = raw;
+          String key = "plain/" + n++;
+          c.putObject(b -> b.bucket("bench").key(key), RequestBody.fromFile(seg.path()));
+        } else {
+          Files.createDirectories(root.resolve("plain"));
+          Files.copy(seg.path(), root.resolve("plain").resolve(seg.path().getFileName()));
+        }
+        floorBytes += Files.size(seg.path());
+      }
+      double floorS = (System.nanoTime() - t0) / 1e9;
+      BackupService svc = new BackupService(wal.server().getDivision(wal.server().getGroupIds().iterator().next()),
+          wal.stateMachine(), wal.client(), backend, EventSink.NONE, root.resolve("work"));
+      t0 = System.nanoTime();
+      BackupResult r = svc.run(Actor.CLI);
+      double backupS = (System.nanoTime() - t0) / 1e9;
+      if (!r.ok()) {
+        throw new IllegalStateException("backup failed: " + r.reason());
+      }
+      t0 = System.nanoTime();
+      Restorer.Result restored = Restorer.restore(backend, Restorer.Target.latest(), root.resolve("restored"), false);
+      double restoreS = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("RESULT backup-bench backend=%s spool_MiB=%d uploaded_MiB=%d backup_MBps=%.1f plain_copy_MBps=%.1f"
+              + " ratio=%.2f restore_s=%.1f restore_MBps=%.1f (restore verifies every digest, then replays; LSN %d)%n",
+          kind, spoolBytes >> 20, r.bytesUploaded() >> 20, r.bytesUploaded() / 1e6 / backupS, floorBytes / 1e6 / floorS,
+          (floorBytes / floorS) / (r.bytesUploaded() / backupS), restoreS, spoolBytes / 1e6 / restoreS, restored.lastLsn());
+      backend.close();
+      if (raw != null) {
+        raw.close();
+      }
+    } finally {
+      if (proxy != null) {
+        proxy.stop();
+      }
+      try (Stream<Path> w = Files.walk(root)) {
+        w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    System.exit(0);
+  }
+}
