@@ -5,6 +5,7 @@
 # usage: bash test-cluster/bench/cluster-bench.sh [prewarm=60] [warmup=3] [measure=12]
 #        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
+#        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=test-cluster/target/benchmarks.jar
@@ -17,11 +18,11 @@ run_cluster() { # system, then load args
   local system=$1; shift
   rm -rf "$DIR"; local pids=""
   for id in n1 n2 n3; do
-    java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" > "$DIR-$id.log" 2>&1 &
+    java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" ${SERVER_ARGS:-} > "$DIR-$id.log" 2>&1 &
     pids="$pids $!"
   done
   timeout 1200 java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system 2>"$DIR-client.err" \
-    | grep --line-buffered -E "RESULT|PREWARM|FILLED|HANDOVER"
+    | grep --line-buffered -E "RESULT|PREWARM|FILLED|HANDOVER" | sed "s/^/${SERVER_ARGS:+[$SERVER_ARGS] }/"
   if [ "${HEAP:-}" = "1" ]; then
     for p in $pids; do jcmd "$p" GC.run >/dev/null; echo "HEAP $system pid=$p $(jcmd "$p" GC.heap_info | grep -E 'garbage-first heap' | head -1)"; done
   fi
@@ -37,6 +38,15 @@ if [ "${1:-}" = "handover" ]; then   # write gap of 20 handovers per row, same l
     if command -v etcd >/dev/null; then
       (cd ../shared/floors && bash run-etcd.sh 5 transfer conc=$conc size=128 warmup=10 measure=15 at=17)
     fi
+  done
+  exit 0
+fi
+if [ "${1:-}" = "tune" ]; then   # interleaved A/B: floor vs raftwal, and Ratis's append-entries compose on/off
+  T="prewarm=40 warmup=3 measure=12"
+  for rep in 1 2; do
+    run_cluster noop load sizes=1024 conc=16 $T
+    run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
+    SERVER_ARGS="raft.server.log.append-entries.compose.enabled=true" run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
   done
   exit 0
 fi

@@ -79,8 +79,14 @@ public final class ClusterBench {
 
   static void server(List<Peer> peers, Map<String, String> a, String system) throws Exception {
     String id = a.get("id");
-    RaftWalConfig cfg = RaftWalConfig.builder(id, Path.of(a.getOrDefault("dir", "/tmp/raftwal-bench")).resolve(id))
-        .peers(peers).build();
+    RaftWalConfig.Builder builder = RaftWalConfig.builder(id, Path.of(a.getOrDefault("dir", "/tmp/raftwal-bench")).resolve(id))
+        .peers(peers);
+    a.forEach((k, v) -> {
+      if (k.startsWith("raft.")) {
+        builder.raftProperty(k, v); // e.g. raft.server.log.append-entries.compose.enabled=true
+      }
+    });
+    RaftWalConfig cfg = builder.build();
     long maxSeconds = Long.parseLong(a.getOrDefault("maxSeconds", "1800"));
     if (system.equals("noop")) {
       RaftServer s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id))
