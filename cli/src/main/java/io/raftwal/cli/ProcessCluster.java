@@ -186,16 +186,6 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  public synchronized boolean isRunning(String id) {
-    Process p = processes.get(id);
-    return p != null && p.isAlive();
-  }
-
-  public synchronized Optional<Long> pid(String id) {
-    Process p = processes.get(id);
-    return p != null && p.isAlive() ? Optional.of(p.pid()) : Optional.empty();
-  }
-
   /** The member that is leader, polled for up to {@code timeoutMs}. */
   public Optional<String> awaitLeader(long timeoutMs) throws InterruptedException, IOException {
     try (ClusterProbe probe = new ClusterProbe(cluster.peers(), cluster.groupId())) {

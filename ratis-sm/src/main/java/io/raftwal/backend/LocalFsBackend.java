@@ -2,7 +2,6 @@ package io.raftwal.backend;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
@@ -173,8 +172,4 @@ public final class LocalFsBackend implements Backend {
 
   @Override
   public void close() {}
-
-  static long copy(InputStream in, Path out) throws IOException {
-    return Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
-  }
 }

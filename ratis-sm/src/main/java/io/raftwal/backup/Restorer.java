@@ -10,7 +10,6 @@ import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -162,9 +161,5 @@ public final class Restorer {
     } finally {
       Artifacts.deleteTree(work);
     }
-  }
-
-  static String hex(byte[] b) {
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -28,8 +28,6 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
@@ -221,13 +219,5 @@ public final class RaftWalClient implements Closeable {
       return new RaftWalException(msg.substring(rejected + "REJECTED: ".length()), false, t);
     }
     return new RaftWalException(t.getClass().getSimpleName() + ": " + msg, retriable(t), t);
-  }
-
-  static RaftPeer[] peers(RaftGroup g) {
-    return g.getPeers().toArray(new RaftPeer[0]);
-  }
-
-  static RaftGroupId groupId(UUID id) {
-    return RaftGroupId.valueOf(id);
   }
 }

@@ -60,10 +60,6 @@ final class SeekIndex {
     size = keep;
   }
 
-  synchronized int size() {
-    return size;
-  }
-
   private void compact(int from, int to) {
     int n = to - from;
     System.arraycopy(lsns, from, lsns, 0, n);

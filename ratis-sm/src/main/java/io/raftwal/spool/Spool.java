@@ -498,11 +498,6 @@ public final class Spool implements Closeable {
     return total;
   }
 
-  /** Number of seek-index checkpoints held on the heap. */
-  public int indexSize() {
-    return index.size();
-  }
-
   public Path directory() {
     return dir;
   }

@@ -84,12 +84,21 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
     try {
       GroupInfoReply info = probe.getGroupManagementApi(RaftPeerId.valueOf(target)).info(groupId);
       LogInfoProto log = info.getLogInfoProto();
-      RaftClientReply r = probe.io().sendStaleRead(
-          Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.Status()))), 0, RaftPeerId.valueOf(target));
-      long appliedLsn = QueryCodec.decodeSummary(r.getMessage().getContent().toByteArray()).lastLsn();
-      return new TargetProgress(log.getLastEntry().getIndex(), log.getApplied().getIndex(), appliedLsn);
+      return new TargetProgress(log.getLastEntry().getIndex(), log.getApplied().getIndex(),
+          appliedLsn(probe, RaftPeerId.valueOf(target)));
     } catch (Exception unreachable) {
       return new TargetProgress(-1, -1, -1);
+    }
+  }
+
+  /** The last LSN member {@code id} has applied, read from its own state machine. */
+  static long appliedLsn(RaftClient probe, RaftPeerId id) throws IOException {
+    RaftClientReply r = probe.io().sendStaleRead(
+        Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.Status()))), 0, id);
+    try {
+      return QueryCodec.decodeSummary(r.getMessage().getContent().toByteArray()).lastLsn();
+    } catch (io.raftwal.command.MalformedCommandException e) {
+      throw new IOException(id + " answered an unreadable status: " + e.getMessage(), e);
     }
   }
 

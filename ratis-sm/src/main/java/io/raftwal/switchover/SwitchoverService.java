@@ -195,7 +195,7 @@ public final class SwitchoverService implements Closeable {
           reachable = true;
           // Behind the leader's log start it can only catch up by a snapshot install.
           installing = log.getApplied().getIndex() + 1 < division.getRaftLog().getStartIndex();
-          applied = appliedLsn(peer.getId());
+          applied = RatisSwitchoverTransport.appliedLsn(probe, peer.getId());
         } catch (IOException | RuntimeException e) {
           reachable = false;
         }
@@ -204,17 +204,6 @@ public final class SwitchoverService implements Closeable {
     }
     return new Preflight.ClusterView(division.getId().toString(), sm.lastLsn(), members,
         !conf.getPreviousPeers().isEmpty());
-  }
-
-  private long appliedLsn(RaftPeerId id) throws IOException {
-    var r = probe.io().sendStaleRead(org.apache.ratis.protocol.Message.valueOf(
-        org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
-            io.raftwal.command.QueryCodec.encode(new io.raftwal.command.Query.Status()))), 0, id);
-    try {
-      return io.raftwal.command.QueryCodec.decodeSummary(r.getMessage().getContent().toByteArray()).lastLsn();
-    } catch (io.raftwal.command.MalformedCommandException e) {
-      throw new IOException(e.getMessage(), e);
-    }
   }
 
   @Override

@@ -46,10 +46,8 @@ public final class S3Server implements AutoCloseable {
     proxy = S3Proxy.builder().blobStore(BlobStores.create("filesystem", props)).endpoint(URI.create(endpoint))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
     proxy.start();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!"STARTED".equals(proxy.getState()) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    org.awaitility.Awaitility.await("S3Proxy started").atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> "STARTED".equals(proxy.getState()));
   }
 
   public S3Backend backend(String prefix) {

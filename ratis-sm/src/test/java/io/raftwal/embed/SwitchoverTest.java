@@ -97,6 +97,23 @@ class SwitchoverTest {
       });
     }
 
+    /** Starts the cluster and picks a follower as the target to stall; returns the leader. */
+    RaftWal start(LocalCluster c) throws java.io.IOException {
+      c.startAll();
+      RaftWal leader = c.awaitLeader();
+      target = c.anyFollower().nodeId();
+      return leader;
+    }
+
+    /** Starts a load, then stalls the target's apply thread once writes flow. */
+    Load stallUnderLoad(LocalCluster c) {
+      Load load = new Load(c);
+      load.awaitMore(100);
+      stall.set(true);
+      load.awaitMore(100);
+      return load;
+    }
+
     void releaseAll() {
       stall.set(false);
       release.countDown();
@@ -149,15 +166,10 @@ class SwitchoverTest {
   void coordinatedSwitchoverToAStalledTargetAbortsAtTheDeadlineAndTheOldLeaderKeepsWriting() throws Exception {
     Staller staller = new Staller();
     try (LocalCluster c = staller.cluster(tmp)) {
-      c.startAll();
-      RaftWal leader = c.awaitLeader();
-      RaftWal target = c.anyFollower();
-      staller.target = target.nodeId();
-      Load load = new Load(c);
+      RaftWal leader = staller.start(c);
+      RaftWal target = c.node(staller.target);
+      Load load = staller.stallUnderLoad(c);
       try (load) {
-        load.awaitMore(100);
-        staller.stall.set(true);
-        load.awaitMore(100);
         long termBefore = leader.server().getDivision(leader.server().getGroupIds().iterator().next()).getInfo().getCurrentTerm();
         SwitchoverOutcome o = leader.switchover().run(new SwitchoverRequest("abort-1", target.nodeId(), false, 300, null));
         assertEquals(SwitchoverState.ABORTED, o.state(), o.toString());
@@ -179,15 +191,10 @@ class SwitchoverTest {
   void forceHandsOverToALaggingTargetAndReportsWhatItLacked() throws Exception {
     Staller staller = new Staller();
     try (LocalCluster c = staller.cluster(tmp)) {
-      c.startAll();
-      RaftWal leader = c.awaitLeader();
-      RaftWal target = c.anyFollower();
-      staller.target = target.nodeId();
-      Load load = new Load(c);
+      RaftWal leader = staller.start(c);
+      RaftWal target = c.node(staller.target);
+      Load load = staller.stallUnderLoad(c);
       try (load) {
-        load.awaitMore(100);
-        staller.stall.set(true);
-        load.awaitMore(100);
         Thread releaser = new Thread(() -> {
           Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !leader.isLeader());
           staller.releaseAll(); // the new leader may apply again

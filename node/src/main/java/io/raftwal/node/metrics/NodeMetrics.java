@@ -5,7 +5,6 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.raftwal.command.StateSummary;
 import io.raftwal.embed.RaftWal;
 import io.raftwal.slot.Slot;
 import io.raftwal.statemachine.RaftWalStateMachine;
@@ -44,8 +43,8 @@ public final class NodeMetrics {
     gauge("raftwal_commit_index", "Raft commit index this node knows", commitIndex);
     gauge("raftwal_spool_oldest_lsn", "Oldest LSN retained in the spool", () -> sm.oldestLsn());
     gauge("raftwal_retention_floor_lsn", "WAL at or below this LSN may be pruned", sm::retentionFloor);
-    gauge("raftwal_spool_bytes", "Bytes in spool segments", () -> summary(sm).spoolBytes());
-    gauge("raftwal_spool_segments", "Spool segment files", () -> summary(sm).spoolSegments());
+    gauge("raftwal_spool_bytes", "Bytes in spool segments", () -> sm.summary().spoolBytes());
+    gauge("raftwal_spool_segments", "Spool segment files", () -> sm.summary().spoolSegments());
     gauge("raftwal_write_gate_frozen", "1 while the write gate refuses appends", () -> sm.writeGate().isFrozen() ? 1 : 0);
     gauge("raftwal_is_leader", "1 on the leader", () -> wal.isLeader() ? 1 : 0);
     counter("raftwal_resync_partial", "Consumer resumes planned as a partial resync",
@@ -78,10 +77,6 @@ public final class NodeMetrics {
             cb.call(Math.max(0, last - s.restartLsn()), s.id(), Boolean.toString(s.valid()));
           }
         }).register(registry);
-  }
-
-  private static StateSummary summary(RaftWalStateMachine sm) {
-    return sm.summary();
   }
 
   private void gauge(String name, String help, LongSupplier value) {
