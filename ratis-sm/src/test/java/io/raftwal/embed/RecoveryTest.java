@@ -77,9 +77,12 @@ class RecoveryTest {
 
   @Test
   void laggingFollowerCatchesUpBySnapshotInstall() throws Exception {
-    // Snapshots seal the spool's segment; 2,000 Raft entries (about 1,100 records of 12 KiB) make a ~13 MiB
-    // segment: larger than a gRPC message, so the install must go in chunks that fit one.
-    try (LocalCluster c = LocalCluster.start(tmp, b -> b.snapshotThreshold(2_000).purgeUpToSnapshot(true)
+    // The threshold must sit well below the 1,550 appends alone: the leader also logs a metadata entry
+    // per commit-index step, but how many depends on timing, so they must not be needed to reach it.
+    // Snapshots seal the spool's segment; the first one holds at least ~500 records of 12 KiB, several
+    // times the 1 MiB chunk, so the install must go in chunks.
+    try (LocalCluster c = LocalCluster.start(tmp, b -> b.snapshotThreshold(1_000).purgeUpToSnapshot(true)
+        .raftProperty("raft.server.log.appender.snapshot.chunk.size.max", "1MB")
         .raftProperty("raft.server.log.segment.size.max", "32KB")
         .raftProperty("raft.server.log.purge.gap", "1"))) {
       RaftWal leader = c.awaitLeader();
