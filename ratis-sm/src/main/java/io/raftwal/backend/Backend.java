@@ -1,8 +1,13 @@
 package io.raftwal.backend;
 
 import java.io.Closeable;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,16 +26,51 @@ public interface Backend extends Closeable {
 
   void put(String key, byte[] bytes) throws IOException;
 
+  /**
+   * An object being written as a stream, so a producer never stages it in a file first. Nothing
+   * is visible under the key until {@link #commit}; closing without a commit discards it.
+   */
+  interface Upload extends Closeable {
+    /** Where the bytes go; buffered, so callers need not add their own buffer. */
+    OutputStream out();
+
+    /**
+     * Publishes what was written, atomically for readers. For an upload opened with
+     * {@code ifAbsent}, returns false (and publishes nothing) when the key was already taken.
+     */
+    boolean commit() throws IOException;
+  }
+
+  /** Starts writing {@code key}; with {@code ifAbsent}, the commit never replaces an existing object. */
+  Upload upload(String key, boolean ifAbsent) throws IOException;
+
+  /** Reads {@code key} as a stream; a missing key is a {@link FileNotFoundException}. */
+  InputStream openStream(String key) throws IOException;
+
   /** Uploads a file (in parts when it is large). */
-  void put(String key, Path file) throws IOException;
+  default void put(String key, Path file) throws IOException {
+    try (Upload u = upload(key, false)) {
+      Files.copy(file, u.out());
+      u.commit();
+    }
+  }
 
   /** Writes {@code file} under {@code key} only if nothing is there; false when something is. */
-  boolean putIfAbsent(String key, Path file) throws IOException;
+  default boolean putIfAbsent(String key, Path file) throws IOException {
+    try (Upload u = upload(key, true)) {
+      Files.copy(file, u.out());
+      return u.commit();
+    }
+  }
 
   Optional<byte[]> get(String key) throws IOException;
 
-  /** Downloads {@code key} to {@code dest}; a missing key is a {@link java.io.FileNotFoundException}. */
-  void download(String key, Path dest) throws IOException;
+  /** Downloads {@code key} to {@code dest}; a missing key is a {@link FileNotFoundException}. */
+  default void download(String key, Path dest) throws IOException {
+    try (InputStream in = openStream(key)) {
+      Files.copy(in, dest, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
 
   boolean exists(String key) throws IOException;
 

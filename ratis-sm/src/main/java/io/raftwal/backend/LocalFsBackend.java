@@ -1,7 +1,10 @@
 package io.raftwal.backend;
 
+import java.io.BufferedOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
@@ -18,7 +21,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Objects as files under a root directory: each put writes a temp file beside the target,
+ * Objects as files under a root directory: each put streams into a temp file beside the target,
  * forces it, renames it into place and forces the directory. Keys that would escape the root
  * are refused. The version tag is the SHA-256 of the content.
  */
@@ -52,19 +55,47 @@ public final class LocalFsBackend implements Backend {
   }
 
   @Override
-  public void put(String key, Path file) throws IOException {
+  public Upload upload(String key, boolean ifAbsent) throws IOException {
     Path target = path(key);
     Path tmp = temp(target);
-    Files.copy(file, tmp);
-    publish(tmp, target, true);
+    OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), 1 << 20);
+    return new Upload() {
+      private boolean done;
+
+      @Override
+      public OutputStream out() {
+        return out;
+      }
+
+      @Override
+      public boolean commit() throws IOException {
+        done = true;
+        out.close();
+        return publish(tmp, target, !ifAbsent);
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (!done) {
+          done = true;
+          try {
+            out.close();
+          } finally {
+            Files.deleteIfExists(tmp);
+          }
+        }
+      }
+    };
   }
 
   @Override
-  public boolean putIfAbsent(String key, Path file) throws IOException {
-    Path target = path(key);
-    Path tmp = temp(target);
-    Files.copy(file, tmp);
-    return publish(tmp, target, false);
+  public InputStream openStream(String key) throws IOException {
+    try {
+      return Files.newInputStream(path(key));
+    } catch (NoSuchFileException e) {
+      throw new FileNotFoundException("no object " + key + " in " + describe());
+    }
   }
 
   /** Forces {@code tmp}, then renames it (or links it, when it must not replace) over {@code target}. */
@@ -104,15 +135,6 @@ public final class LocalFsBackend implements Backend {
       return Optional.of(Files.readAllBytes(path(key)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
-    }
-  }
-
-  @Override
-  public void download(String key, Path dest) throws IOException {
-    try {
-      Files.copy(path(key), dest, StandardCopyOption.REPLACE_EXISTING);
-    } catch (NoSuchFileException e) {
-      throw new FileNotFoundException("no object " + key + " in " + describe());
     }
   }
 

@@ -3,12 +3,16 @@ package io.raftwal.backend;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +25,6 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -40,13 +43,20 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3Backend implements Backend {
   private static final Logger LOG = LoggerFactory.getLogger(S3Backend.class);
-  static final long PART_BYTES = 16L << 20;
+  static final long PART_BYTES = 8L << 20;
+  /** Parts sent concurrently per upload; with the one being filled, bounds an upload's memory. */
+  static final int PARTS_IN_FLIGHT = 3;
 
   private final S3Client s3;
   private final String bucket;
   private final String prefix;
   private final String endpoint;
   private final AtomicBoolean warnedConditional = new AtomicBoolean();
+  private final ExecutorService partSenders = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "s3-part-upload");
+    t.setDaemon(true);
+    return t;
+  });
 
   /**
    * @param endpoint  an S3-compatible endpoint (null: AWS)
@@ -87,59 +97,184 @@ public final class S3Backend implements Backend {
   }
 
   @Override
-  public void put(String key, Path file) throws IOException {
-    upload(key, file, null);
+  public Upload upload(String key, boolean ifAbsent) throws IOException {
+    if (ifAbsent && exists(key)) {
+      return new Taken();
+    }
+    return new PartUpload(key, ifAbsent ? "*" : null);
+  }
+
+  /** An upload whose key is already taken: accepts the bytes and publishes nothing. */
+  private static final class Taken implements Upload {
+    @Override
+    public OutputStream out() {
+      return OutputStream.nullOutputStream();
+    }
+
+    @Override
+    public boolean commit() {
+      return false;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Buffers a part in memory; a small object goes up in one conditional put at commit, a large
+   * one as a multipart upload whose parts are sent while the producer writes the next one (at
+   * most {@link #PARTS_IN_FLIGHT} at a time, so memory stays bounded), completed at commit with
+   * the same condition.
+   */
+  private final class PartUpload extends OutputStream implements Upload {
+    private final String key;
+    private final String ifNoneMatch;
+    private final Semaphore inFlight = new Semaphore(PARTS_IN_FLIGHT);
+    private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
+    private byte[] buf = new byte[(int) PART_BYTES];
+    private int len;
+    private String uploadId;
+    private volatile IOException failed;
+    private boolean done;
+
+    PartUpload(String key, String ifNoneMatch) {
+      this.key = key;
+      this.ifNoneMatch = ifNoneMatch;
+    }
+
+    @Override
+    public OutputStream out() {
+      return this;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) throws IOException {
+      while (n > 0) {
+        if (len == buf.length) {
+          sendPart();
+        }
+        int k = Math.min(n, buf.length - len);
+        System.arraycopy(b, off, buf, len, k);
+        len += k;
+        off += k;
+        n -= k;
+      }
+    }
+
+    private void sendPart() throws IOException {
+      if (failed != null) {
+        throw failed;
+      }
+      if (uploadId == null) {
+        uploadId = call(() -> s3.createMultipartUpload(b -> b.bucket(bucket).key(k(key))).uploadId());
+      }
+      int number = parts.size() + 1;
+      byte[] part = buf;
+      int size = len;
+      try {
+        inFlight.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while uploading " + key);
+      }
+      parts.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          String etag = s3.uploadPart(b -> b.bucket(bucket).key(k(key)).uploadId(uploadId).partNumber(number),
+              RequestBody.fromBytes(java.util.Arrays.copyOf(part, size))).eTag();
+          return CompletedPart.builder().partNumber(number).eTag(etag).build();
+        } catch (SdkException e) {
+          failed = failure(e);
+          throw e;
+        } finally {
+          inFlight.release();
+        }
+      }, partSenders));
+      // S3 allows 10,000 parts: grow the part size every 1,000 so a stream of any size fits.
+      buf = new byte[(int) Math.min(PART_BYTES * (1 + number / 1000), 1L << 30)];
+      len = 0;
+    }
+
+    @Override
+    public boolean commit() throws IOException {
+      done = true;
+      if (uploadId == null) {
+        byte[] body = java.util.Arrays.copyOf(buf, len);
+        return conditionally(() -> call(() -> s3.putObject(conditional(PutObjectRequest.builder().bucket(bucket)
+            .key(k(key)), ifNoneMatch, null), RequestBody.fromBytes(body))));
+      }
+      try {
+        if (len > 0) {
+          sendPart();
+        }
+        List<CompletedPart> sent = new ArrayList<>();
+        for (CompletableFuture<CompletedPart> f : parts) {
+          sent.add(f.join());
+        }
+        return conditionally(() -> call(() -> s3.completeMultipartUpload(b -> {
+          b.bucket(bucket).key(k(key)).uploadId(uploadId).multipartUpload(m -> m.parts(sent));
+          if (ifNoneMatch != null) {
+            b.ifNoneMatch(ifNoneMatch);
+          }
+        })));
+      } catch (CompletionException e) {
+        abort();
+        throw failed != null ? failed : new IOException(describe() + ": uploading " + key + " failed", e.getCause());
+      } catch (IOException | RuntimeException e) {
+        abort();
+        throw e;
+      }
+    }
+
+    private boolean conditionally(IoAction c) throws IOException {
+      try {
+        c.run();
+        return true;
+      } catch (S3Failure e) {
+        if (ifNoneMatch != null && (e.status == 412 || e.status == 409)) {
+          return false;
+        }
+        throw e;
+      }
+    }
+
+    private void abort() {
+      parts.forEach(f -> f.cancel(false));
+      if (uploadId != null) {
+        try {
+          s3.abortMultipartUpload(b -> b.bucket(bucket).key(k(key)).uploadId(uploadId));
+        } catch (SdkException ignored) {
+          // the upload is incomplete either way; nothing became visible
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!done) {
+        done = true;
+        abort();
+      }
+    }
   }
 
   @Override
-  public boolean putIfAbsent(String key, Path file) throws IOException {
-    if (exists(key)) {
-      return false;
-    }
+  public InputStream openStream(String key) throws IOException {
     try {
-      upload(key, file, "*");
-      return true;
-    } catch (S3Failure e) {
-      if (e.status == 412 || e.status == 409) {
-        return false;
+      return s3.getObject(b -> b.bucket(bucket).key(k(key)));
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException("no object " + key + " in " + describe());
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw new FileNotFoundException("no object " + key + " in " + describe());
       }
-      throw e;
-    }
-  }
-
-  private void upload(String key, Path file, String ifNoneMatch) throws IOException {
-    long size = Files.size(file);
-    if (size <= PART_BYTES) {
-      call(() -> s3.putObject(conditional(PutObjectRequest.builder().bucket(bucket).key(k(key)), ifNoneMatch, null),
-          RequestBody.fromFile(file)));
-      return;
-    }
-    String uploadId = call(() -> s3.createMultipartUpload(b -> b.bucket(bucket).key(k(key))).uploadId());
-    try {
-      List<CompletedPart> parts = new ArrayList<>();
-      try (InputStream in = Files.newInputStream(file)) {
-        for (int n = 1; (long) (n - 1) * PART_BYTES < size; n++) {
-          long len = Math.min(PART_BYTES, size - (long) (n - 1) * PART_BYTES);
-          byte[] part = in.readNBytes((int) len);
-          int num = n;
-          String etag = call(() -> s3.uploadPart(b -> b.bucket(bucket).key(k(key)).uploadId(uploadId).partNumber(num),
-              RequestBody.fromBytes(part)).eTag());
-          parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
-        }
-      }
-      call(() -> s3.completeMultipartUpload(b -> {
-        b.bucket(bucket).key(k(key)).uploadId(uploadId).multipartUpload(m -> m.parts(parts));
-        if (ifNoneMatch != null) {
-          b.ifNoneMatch(ifNoneMatch);
-        }
-      }));
-    } catch (IOException | RuntimeException e) {
-      try {
-        s3.abortMultipartUpload(b -> b.bucket(bucket).key(k(key)).uploadId(uploadId));
-      } catch (SdkException ignored) {
-        // the upload is incomplete either way; nothing became visible
-      }
-      throw e;
+      throw failure(e);
+    } catch (SdkException e) {
+      throw failure(e);
     }
   }
 
@@ -170,18 +305,6 @@ public final class S3Backend implements Backend {
         return Optional.empty();
       }
       throw failure(e);
-    } catch (SdkException e) {
-      throw failure(e);
-    }
-  }
-
-  @Override
-  public void download(String key, Path dest) throws IOException {
-    Files.deleteIfExists(dest);
-    try {
-      s3.getObject(b -> b.bucket(bucket).key(k(key)), ResponseTransformer.toFile(dest));
-    } catch (NoSuchKeyException e) {
-      throw new FileNotFoundException("no object " + key + " in " + describe());
     } catch (SdkException e) {
       throw failure(e);
     }
@@ -245,6 +368,7 @@ public final class S3Backend implements Backend {
 
   @Override
   public void close() {
+    partSenders.shutdownNow();
     s3.close();
   }
 
@@ -260,6 +384,10 @@ public final class S3Backend implements Backend {
 
   private interface Call<T> {
     T run();
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
   }
 
   private <T> T call(Call<T> c) throws S3Failure {

@@ -12,8 +12,14 @@ import java.nio.channels.FileChannel;
 final class FrameReader {
   enum Step { RECORD, END, BAD }
 
-  private final FileChannel channel;
+  /** Where frames come from: a file read at offsets, or a stream read in order (offsets only grow). */
+  interface Source {
+    int read(ByteBuffer dst, long offset) throws IOException;
+  }
+
+  private final Source channel;
   private final long limit;
+  private boolean eof;
   private byte[] array;
   private ByteBuffer view;
   private long base;   // file offset of array[0]
@@ -24,6 +30,21 @@ final class FrameReader {
   private String badReason;
 
   FrameReader(FileChannel channel, long start, long limit, int bufferBytes) {
+    this((dst, offset) -> channel.read(dst, offset), start, limit, bufferBytes);
+  }
+
+  /** Frames from a stream positioned at {@code start}, up to its end. */
+  FrameReader(java.io.InputStream in, long start, int bufferBytes) {
+    this((dst, offset) -> {
+      int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+      if (n > 0) {
+        dst.position(dst.position() + n);
+      }
+      return n;
+    }, start, Long.MAX_VALUE, bufferBytes);
+  }
+
+  private FrameReader(Source channel, long start, long limit, int bufferBytes) {
     this.array = new byte[bufferBytes];
     this.view = ByteBuffer.wrap(array);
     this.channel = channel;
@@ -37,6 +58,9 @@ final class FrameReader {
       return Step.END;
     }
     if (!ensure(FrameCodec.FRAME_HEADER_BYTES)) {
+      if (eof && end == pos) {
+        return Step.END; // a stream that ends on a frame boundary
+      }
       return bad("incomplete frame header: " + (limit - base - pos) + " bytes before the end");
     }
     view.limit(end);
@@ -71,6 +95,11 @@ final class FrameReader {
 
   long currentLsn() {
     return FrameCodec.lsnAt(view, currentPos);
+  }
+
+  /** Writes the current frame's bytes, exactly as stored. */
+  void copyCurrentTo(java.io.OutputStream out) throws IOException {
+    out.write(array, currentPos, currentLength);
   }
 
   SpoolRecord currentRecord() {
@@ -111,6 +140,7 @@ final class FrameReader {
       int want = (int) Math.min(array.length - end, available);
       int read = channel.read(ByteBuffer.wrap(array, end, want), fileOffset);
       if (read < 0) {
+        eof = true;
         return false;
       }
       end += read;

@@ -35,6 +35,29 @@ class BackendTest {
     assertArrayEquals(big, Files.readAllBytes(back));
     assertThrows(java.io.FileNotFoundException.class, () -> b.download("snapshots/none", tmp.resolve("x")));
 
+    // streamed: several parts, more than are sent at once; nothing visible before the commit
+    byte[] stream = new byte[(int) (S3Backend.PART_BYTES * (S3Backend.PARTS_IN_FLIGHT + 2) + 99)];
+    new Random(2).nextBytes(stream);
+    try (Backend.Upload u = b.upload("wal/streamed.wal", true)) {
+      for (int off = 0; off < stream.length; off += 100_000) {
+        u.out().write(stream, off, Math.min(100_000, stream.length - off));
+      }
+      assertFalse(b.exists("wal/streamed.wal"), "not visible before the commit");
+      assertTrue(u.commit());
+    }
+    try (java.io.InputStream in = b.openStream("wal/streamed.wal")) {
+      assertArrayEquals(stream, in.readAllBytes());
+    }
+    try (Backend.Upload u = b.upload("wal/streamed.wal", true)) {
+      u.out().write(new byte[10]);
+      assertFalse(u.commit(), "write-once holds for streamed uploads too");
+    }
+    try (Backend.Upload u = b.upload("wal/abandoned.wal", false)) {
+      u.out().write(stream, 0, (int) S3Backend.PART_BYTES + 5);
+    }
+    assertFalse(b.exists("wal/abandoned.wal"), "an upload closed without a commit leaves nothing");
+    b.delete("wal/streamed.wal");
+
     assertEquals(List.of("wal/a.json"), b.list("wal/"));
     assertEquals(List.of("snapshots/000000000001-1.snapshot", "wal/a.json"), b.list(""));
 

@@ -228,6 +228,48 @@ class SpoolTest {
   }
 
   @Test
+  void anExportedRangeReadsBackAsTheSameRecordsAcrossSegments() throws IOException {
+    try (Spool s = filled(tmp.resolve("s"), SMALL, 400)) {
+      assertTrue(s.segments().size() > 3, "the range spans several segments");
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      long written = s.exportSegment(57, 333, out);
+      assertEquals(out.size(), written);
+      List<SpoolRecord> back = new ArrayList<>();
+      assertEquals(277, Spool.readSegment(new java.io.ByteArrayInputStream(out.toByteArray()), 57, "export", back::add));
+      assertEquals(records(57, 333), back);
+      // the bytes are a segment file: a spool opens them as one
+      Path dir = Files.createDirectories(tmp.resolve("opened"));
+      Files.write(dir.resolve(String.format("%020d.seg", 57)), out.toByteArray());
+      try (Spool opened = Spool.open(dir, SMALL)) {
+        assertEquals(records(57, 333), opened.readSince(56, Integer.MAX_VALUE));
+      }
+      assertThrows(IllegalArgumentException.class, () -> s.exportSegment(300, 401, new java.io.ByteArrayOutputStream()));
+    }
+  }
+
+  @Test
+  void readingASegmentStreamRefusesDamageInsteadOfCuttingIt() throws IOException {
+    byte[] bytes;
+    try (Spool s = filled(tmp.resolve("s"), SMALL, 50)) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      s.exportSegment(1, 50, out);
+      bytes = out.toByteArray();
+    }
+    byte[] torn = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+    IOException e = assertThrows(IOException.class,
+        () -> Spool.readSegment(new java.io.ByteArrayInputStream(torn), 1, "torn", r -> { }));
+    assertTrue(e.getMessage().contains("torn: damaged at byte"), e.getMessage());
+    byte[] flipped = bytes.clone();
+    flipped[bytes.length / 2] ^= 4;
+    e = assertThrows(IOException.class,
+        () -> Spool.readSegment(new java.io.ByteArrayInputStream(flipped), 1, "flipped", r -> { }));
+    assertTrue(e.getMessage().contains("flipped: damaged"), e.getMessage());
+    e = assertThrows(IOException.class,
+        () -> Spool.readSegment(new java.io.ByteArrayInputStream(bytes), 2, "misnamed", r -> { }));
+    assertTrue(e.getMessage().contains("starts at LSN 1, expected 2"), e.getMessage());
+  }
+
+  @Test
   void pruneRemovesWholeSegmentsAndNeverARecordAboveTheFloor() throws IOException {
     try (Spool s = filled(tmp.resolve("spool"), SMALL, 600)) {
       int before = s.segments().size();
