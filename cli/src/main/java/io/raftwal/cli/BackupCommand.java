@@ -80,7 +80,7 @@ final class BackupCommand implements Callable<Integer> {
         throw new CliException(CliException.USAGE, "--backend: " + e.getMessage());
       }
       try (b) {
-        ChainVerifier.Report r = ChainVerifier.verify(b, Files.createTempDirectory("raftwal-verify"));
+        ChainVerifier.Report r = ChainVerifier.verify(b);
         var out = spec.commandLine().getOut();
         r.checked().forEach(c -> out.println("ok    " + c));
         r.problems().forEach(p -> out.println("FAIL  " + p));

@@ -80,8 +80,7 @@ public final class NodeMain {
       backup = new io.raftwal.backup.BackupService(
           wal.server().getDivision(wal.server().getGroupIds().iterator().next()), wal.stateMachine(), wal.client(),
           io.raftwal.backend.Backends.open(cfg.backupBackend(), cfg.backupEndpoint(), cfg.backupRegion()),
-          wal.journal().map(j -> (io.raftwal.journal.EventSink) j).orElse(io.raftwal.journal.EventSink.NONE),
-          cfg.wal().dataDir().resolve("backup-work"));
+          wal.journal().map(j -> (io.raftwal.journal.EventSink) j).orElse(io.raftwal.journal.EventSink.NONE));
       if (cfg.backupOnSnapshot()) {
         backup.publishOnSnapshot(java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
           Thread t = new Thread(r, "raftwal-backup-on-snapshot");

@@ -1,8 +1,5 @@
 package io.raftwal.backup;
 
-import io.raftwal.spool.Spool;
-import io.raftwal.spool.SpoolOptions;
-import io.raftwal.spool.SpoolRecord;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,7 +11,6 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -24,26 +20,27 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>A snapshot is one file: {@code "RWBK" | u16 version=1 | u32 entries | per entry: u16 name
  *       length, name (UTF-8), u64 size, bytes}, holding {@code state.bin} and the spool segments.</li>
- *   <li>A WAL segment is a spool segment file (CRC32C-framed records from {@code lsn_start}).</li>
+ *   <li>A WAL segment is a spool segment file (CRC32C-framed records from {@code lsn_start}), as
+ *       {@code io.raftwal.spool.Spool#exportSegment} writes it and {@code readSegment} reads it.</li>
  * </ul>
  */
 final class Artifacts {
   private static final int MAGIC = 0x5257424B; // "RWBK"
   private static final short VERSION = 1;
-  static final SpoolOptions ONE_SEGMENT = new SpoolOptions(1L << 40, 128, 0, 0);
 
   private Artifacts() {}
 
-  static void packSnapshot(Path stateFile, List<Path> segments, Path out) throws IOException {
-    try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16))) {
-      o.writeInt(MAGIC);
-      o.writeShort(VERSION);
-      o.writeInt(1 + segments.size());
-      entry(o, "state.bin", stateFile);
-      for (Path s : segments) {
-        entry(o, "spool/" + s.getFileName(), s);
-      }
+  /** Writes the snapshot archive of {@code stateFile} and {@code segments} to {@code out}. */
+  static void packSnapshot(Path stateFile, List<Path> segments, OutputStream out) throws IOException {
+    DataOutputStream o = new DataOutputStream(out);
+    o.writeInt(MAGIC);
+    o.writeShort(VERSION);
+    o.writeInt(1 + segments.size());
+    entry(o, "state.bin", stateFile);
+    for (Path s : segments) {
+      entry(o, "spool/" + s.getFileName(), s);
     }
+    o.flush();
   }
 
   private static void entry(DataOutputStream o, String name, Path file) throws IOException {
@@ -54,99 +51,123 @@ final class Artifacts {
     Files.copy(file, (OutputStream) o);
   }
 
-  /** Unpacks into {@code dir} ({@code state.bin}, {@code spool/...}); refuses names that would escape it. */
-  static void unpackSnapshot(Path archive, Path dir) throws IOException {
-    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(archive), 1 << 16))) {
-      if (in.readInt() != MAGIC || in.readShort() != VERSION) {
-        throw new IOException(archive.getFileName() + " is not a version 1 raftwal snapshot archive");
+  /** Receives one archive entry; {@code body} ends at the entry's end, and what it leaves is skipped. */
+  interface EntryHandler {
+    void entry(String name, long size, InputStream body) throws IOException;
+  }
+
+  /**
+   * Walks the entries of an archive stream ({@code state.bin}, {@code spool/<first LSN>.seg}),
+   * refusing any other name, so nothing can be written outside where a handler puts it.
+   */
+  static void readSnapshot(InputStream archive, String name, EntryHandler handler) throws IOException {
+    DataInputStream in = new DataInputStream(archive);
+    if (in.readInt() != MAGIC || in.readShort() != VERSION) {
+      throw new IOException(name + " is not a version 1 raftwal snapshot archive");
+    }
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      byte[] entry = new byte[in.readUnsignedShort()];
+      in.readFully(entry);
+      String s = new String(entry, StandardCharsets.UTF_8);
+      if (!s.equals("state.bin") && !s.matches("spool/\\d{20}\\.seg")) {
+        throw new IOException(name + ": archive entry '" + s + "' is not one this format has");
       }
-      int n = in.readInt();
-      for (int i = 0; i < n; i++) {
-        byte[] name = new byte[in.readUnsignedShort()];
-        in.readFully(name);
-        String s = new String(name, StandardCharsets.UTF_8);
-        if (!s.equals("state.bin") && !s.matches("spool/\\d{20}\\.seg")) {
-          throw new IOException("snapshot archive entry '" + s + "' is not one this format has");
-        }
-        long size = in.readLong();
-        Path target = dir.resolve(s);
-        Files.createDirectories(target.getParent());
-        try (OutputStream out = Files.newOutputStream(target)) {
-          copyExactly(in, out, size);
-        }
+      long size = in.readLong();
+      Bounded body = new Bounded(in, size);
+      handler.entry(s, size, body);
+      body.transferTo(OutputStream.nullOutputStream());
+      if (body.left > 0) {
+        throw new IOException(name + ": snapshot archive is truncated in entry " + s);
       }
     }
   }
 
-  private static void copyExactly(InputStream in, OutputStream out, long size) throws IOException {
-    byte[] buf = new byte[1 << 16];
-    long left = size;
-    while (left > 0) {
-      int r = in.read(buf, 0, (int) Math.min(buf.length, left));
-      if (r < 0) {
-        throw new IOException("snapshot archive is truncated");
-      }
-      out.write(buf, 0, r);
-      left -= r;
+  /** At most {@code left} bytes of the stream beneath; closing it leaves that stream open. */
+  private static final class Bounded extends InputStream {
+    private final InputStream in;
+    private long left;
+
+    Bounded(InputStream in, long size) {
+      this.in = in;
+      this.left = size;
     }
-  }
 
-  /** Supplies records in LSN order, a page at a time (empty when done). */
-  interface Pages {
-    List<SpoolRecord> next() throws IOException;
-  }
-
-  /** Writes the pages' records as one spool segment file at {@code out}, never holding more than a page. */
-  static void writeSegment(Pages pages, Path workDir, Path out) throws IOException {
-    Path dir = Files.createTempDirectory(workDir, "seg");
-    try (Spool s = Spool.open(dir, ONE_SEGMENT)) {
-      for (List<SpoolRecord> page = pages.next(); !page.isEmpty(); page = pages.next()) {
-        s.append(page);
-      }
-      s.sealActive();
-      Files.move(s.segments().get(0).path(), out);
-    } finally {
-      deleteTree(dir);
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
-  }
 
-  /** Receives records one at a time. */
-  interface RecordConsumer {
-    void accept(SpoolRecord r) throws IOException;
-  }
-
-  /** Streams every record of a WAL segment file, checking each frame's CRC32C, a page at a time. */
-  static void forEachRecord(Path file, Path workDir, long expectedStart, RecordConsumer consumer) throws IOException {
-    Path dir = Files.createTempDirectory(workDir, "read");
-    try {
-      Files.copy(file, dir.resolve(String.format("%020d.seg", expectedStart)));
-      try (Spool s = Spool.open(dir, ONE_SEGMENT)) {
-        long since = s.oldestLsn() - 1;
-        while (since >= 0 && since < s.currentLsn()) {
-          List<SpoolRecord> page = s.readSince(since, PAGE);
-          if (page.isEmpty()) {
-            return;
-          }
-          for (SpoolRecord r : page) {
-            consumer.accept(r);
-          }
-          since = page.get(page.size() - 1).lsn();
-        }
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
       }
-    } finally {
-      deleteTree(dir);
+      int r = in.read(b, off, (int) Math.min(len, left));
+      if (r > 0) {
+        left -= r;
+      }
+      return r;
     }
   }
 
   /** Records per page when streaming: small enough that large records stay cheap on the heap. */
   static final int PAGE = 256;
 
-  static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+  /** Bytes that passed through, and their SHA-256. */
+  static final class Digesting extends java.io.FilterOutputStream {
+    private final MessageDigest md = newSha256();
+    private long count;
+
+    Digesting(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      md.update((byte) b);
+      count++;
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      md.update(b, off, len);
+      count += len;
+      out.write(b, off, len);
+    }
+
+    long count() {
+      return count;
+    }
+
+    String hex() {
+      return HexFormat.of().formatHex(md.digest());
+    }
+  }
+
+  /** A stream that hashes what is read through it. */
+  static DigestInputStream digesting(InputStream in) {
+    return new DigestInputStream(in, newSha256());
+  }
+
+  static String hex(DigestInputStream in) {
+    return HexFormat.of().formatHex(in.getMessageDigest().digest());
+  }
+
+  static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  static String sha256(Path file) throws IOException {
+    try (DigestInputStream in = digesting(Files.newInputStream(file))) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return hex(in);
     }
   }
 

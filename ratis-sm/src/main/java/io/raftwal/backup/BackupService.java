@@ -9,18 +9,19 @@ import io.raftwal.journal.EventKind;
 import io.raftwal.journal.EventSink;
 import io.raftwal.journal.JournalEvent;
 import io.raftwal.journal.Outcome;
-import io.raftwal.spool.SpoolRecord;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,20 +47,18 @@ public final class BackupService {
   private final RaftWalClient client;
   private final Backend backend;
   private final EventSink events;
-  private final Path workDir;
   private final ReentrantLock running = new ReentrantLock();
   private final AtomicLong lastSuccessMs = new AtomicLong();
   private final AtomicLong bytesUploaded = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
 
   public BackupService(RaftServer.Division division, RaftWalStateMachine sm, RaftWalClient client, Backend backend,
-      EventSink events, Path workDir) {
+      EventSink events) {
     this.division = division;
     this.sm = sm;
     this.client = client;
     this.backend = backend;
     this.events = events;
-    this.workDir = workDir;
   }
 
   /**
@@ -133,88 +132,73 @@ public final class BackupService {
   }
 
   private BackupResult runLocked(long start) throws IOException {
-    Files.createDirectories(workDir);
     long current = sm.lastLsn();
-    // 1. a snapshot at (or past) the current LSN
     RaftWalStateMachine.SnapshotView snap = snapshotAtLeast(current);
     String timeline = division.getGroup().getGroupId().getUuid().toString();
-    long uploaded = 0;
-    Path archive = workDir.resolve("snapshot-" + snap.index() + ".tmp");
-    Artifacts.packSnapshot(snap.stateFile(), snap.segments(), archive);
-    String snapSha;
-    String snapKey;
-    try {
-      snapSha = Artifacts.sha256(archive);
-      String existing = existingSnapshotKey(snap.index());
-      snapKey = existing != null ? existing : Manifests.snapshotKey(snap.index(), start);
-      if (existing == null) {
-        backend.putIfAbsent(snapKey, archive);
-        uploaded += Files.size(archive);
-        backend.put(snapKey + Manifests.SIDECAR, Manifests.write(new Manifests.SnapshotManifest(timeline, snapKey,
-            snap.index(), start, snap.lastLsn(), 1, 1, snapSha)));
-      }
-    } finally {
-      Files.deleteIfExists(archive);
-    }
-    // 2. WAL since the archived LSN, chained to the previous segment by hash
-    long archived = sm.archivedLsn();
-    String prevHash = hex(sm.archivedHash());
-    int segments = 0;
-    while (archived < current) {
-      Optional<Manifests.WalSegmentManifest> orphan = segmentStartingAt(archived + 1);
-      if (orphan.isPresent() && orphan.get().lsnEnd() <= current && java.util.Objects.equals(orphan.get().prevHash(), prevHash)) {
-        // a run that failed after uploading it: adopt it instead of writing an overlapping segment
-        archived = orphan.get().lsnEnd();
-        prevHash = orphan.get().sha256();
-        continue;
-      }
-      long oldest = sm.oldestLsn();
-      if (oldest > archived + 1) {
-        throw new IOException("WAL gap: the last archived LSN is " + archived + " but the spool's oldest LSN is "
-            + oldest + "; LSNs " + (archived + 1) + ".." + (oldest - 1) + " cannot be archived. Take a full backup"
-            + " into a new prefix");
-      }
-      Path seg = workDir.resolve("segment-" + (archived + 1) + ".tmp");
+    // The snapshot and the WAL are independent objects: upload them side by side, each streamed
+    // straight to the backend and hashed on the way, never staged in a local file.
+    CompletableFuture<SnapshotUpload> snapshot = CompletableFuture.supplyAsync(() -> {
       try {
-        long[] next = {archived};
-        long first = archived + 1;
-        Artifacts.writeSegment(() -> {
-          if (next[0] >= current) {
-            return List.of();
-          }
-          List<SpoolRecord> page = new ArrayList<>();
-          for (SpoolRecord r : sm.readSince(next[0], Artifacts.PAGE)) {
-            if (r.lsn() <= current) {
-              if (r.lsn() != next[0] + 1) {
-                throw new IOException("the spool skipped from LSN " + next[0] + " to " + r.lsn());
-              }
-              page.add(r);
-              next[0] = r.lsn();
-            }
-          }
-          if (page.isEmpty()) {
-            throw new IOException("the spool ended at LSN " + next[0] + " before LSN " + current);
-          }
-          return page;
-        }, workDir, seg);
-        if (next[0] != current) {
-          throw new IOException("the spool did not yield LSNs " + first + ".." + current);
+        return uploadSnapshot(snap, timeline, start);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, runnable -> {
+      Thread t = new Thread(runnable, "backup-snapshot-upload");
+      t.setDaemon(true);
+      t.start();
+    });
+    long archived;
+    String prevHash;
+    int segments = 0;
+    long uploaded;
+    try {
+      archived = sm.archivedLsn();
+      prevHash = hex(sm.archivedHash());
+      long walBytes = 0;
+      while (archived < current) {
+        Optional<Manifests.WalSegmentManifest> orphan = segmentStartingAt(archived + 1);
+        if (orphan.isPresent() && orphan.get().lsnEnd() <= current && Objects.equals(orphan.get().prevHash(), prevHash)) {
+          // a run that failed after uploading it: adopt it instead of writing an overlapping segment
+          archived = orphan.get().lsnEnd();
+          prevHash = orphan.get().sha256();
+          continue;
         }
-        String sha = Artifacts.sha256(seg);
+        long oldest = sm.oldestLsn();
+        if (oldest > archived + 1) {
+          throw new IOException("WAL gap: the last archived LSN is " + archived + " but the spool's oldest LSN is "
+              + oldest + "; LSNs " + (archived + 1) + ".." + (oldest - 1) + " cannot be archived. Take a full backup"
+              + " into a new prefix");
+        }
         String key = Manifests.walKey(archived + 1, current);
-        if (!backend.putIfAbsent(key, seg)) {
-          throw new IOException("a different WAL segment already occupies " + key + " in " + backend.describe());
+        Artifacts.Digesting d;
+        try (Backend.Upload u = backend.upload(key, true)) {
+          d = new Artifacts.Digesting(u.out());
+          sm.exportSegment(archived + 1, current, d);
+          d.flush();
+          if (!u.commit()) {
+            throw new IOException("a different WAL segment already occupies " + key + " in " + backend.describe());
+          }
         }
-        uploaded += Files.size(seg);
+        String sha = d.hex();
+        walBytes += d.count();
         backend.put(key + Manifests.SIDECAR, Manifests.write(new Manifests.WalSegmentManifest(key, archived + 1,
-            current, Files.size(seg), System.currentTimeMillis(), sha, prevHash)));
+            current, d.count(), System.currentTimeMillis(), sha, prevHash)));
         archived = current;
         prevHash = sha;
         segments++;
-      } finally {
-        Files.deleteIfExists(seg);
+      }
+      uploaded = walBytes + snapshot.join().bytes();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
+    } finally {
+      try {
+        snapshot.join(); // never leave an upload running behind a failed run
+      } catch (CompletionException ignored) {
+        // reported above, or superseded by the failure being thrown
       }
     }
+    String snapKey = snapshot.join().key();
     // 3. the head, by compare-and-swap on its version
     Optional<Backend.Versioned> head = backend.getVersioned(Manifests.HEAD_KEY);
     backend.compareAndSet(Manifests.HEAD_KEY, Manifests.write(new Manifests.BackupHead(timeline, snapKey, snap.index(),
@@ -233,6 +217,29 @@ public final class BackupService {
     LOG.info("backup to {}: snapshot {} (LSN {}), archived through LSN {}, {} segment(s), {} bytes", backend.describe(),
         snapKey, snap.lastLsn(), archived, segments, uploaded);
     return new BackupResult("ALLOWED", "", snapKey, snap.index(), archived, current, segments, uploaded, 0);
+  }
+
+  private record SnapshotUpload(String key, long bytes) {}
+
+  /** Uploads the snapshot and its manifest, unless an earlier run already published it. */
+  private SnapshotUpload uploadSnapshot(RaftWalStateMachine.SnapshotView snap, String timeline, long start)
+      throws IOException {
+    String existing = existingSnapshotKey(snap.index());
+    if (existing != null) {
+      return new SnapshotUpload(existing, 0);
+    }
+    String key = Manifests.snapshotKey(snap.index(), start);
+    Artifacts.Digesting d;
+    try (Backend.Upload u = backend.upload(key, true)) {
+      d = new Artifacts.Digesting(u.out());
+      Artifacts.packSnapshot(snap.stateFile(), snap.segments(), d);
+      if (!u.commit()) {
+        throw new IOException("a different snapshot already occupies " + key + " in " + backend.describe());
+      }
+    }
+    backend.put(key + Manifests.SIDECAR, Manifests.write(new Manifests.SnapshotManifest(timeline, key,
+        snap.index(), start, snap.lastLsn(), 1, 1, d.hex())));
+    return new SnapshotUpload(key, d.count());
   }
 
   private RaftWalStateMachine.SnapshotView snapshotAtLeast(long lsn) throws IOException {

@@ -1,10 +1,14 @@
 package io.raftwal.backup;
 
 import io.raftwal.backend.Backend;
+import io.raftwal.spool.Spool;
+import io.raftwal.spool.SpoolRecord;
+import java.io.BufferedInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,10 +33,34 @@ public final class ChainVerifier {
     }
   }
 
+  /**
+   * Sees each artifact's bytes while they are hashed, so a restore reads every object once. What
+   * it does with them is provisional: the artifact's digest is only known after it returns.
+   */
+  interface Visitor {
+    Visitor NONE = new Visitor() {};
+
+    /** The archive of snapshot {@code m}; read as much as needed (the rest is drained and hashed). */
+    default void snapshot(Manifests.SnapshotManifest m, InputStream archive) throws IOException {}
+
+    /** One record of segment {@code s}, in LSN order, after its frame checksum passed. */
+    default void record(Manifests.WalSegmentManifest s, SpoolRecord r) throws IOException {}
+  }
+
   private ChainVerifier() {}
 
-  public static Report verify(Backend b, Path workDir) throws IOException {
-    Files.createDirectories(workDir);
+  /** Verifies everything: the manifests and their links, then every artifact's bytes. */
+  public static Report verify(Backend b) throws IOException {
+    Report r = readManifests(b);
+    checkContents(b, r, Visitor.NONE);
+    return r;
+  }
+
+  /**
+   * The manifests alone, without downloading an artifact: the head, the sidecars, the
+   * {@code prev_hash} links between them, LSN continuity, and {@code MANIFEST.json}.
+   */
+  static Report readManifests(Backend b) throws IOException {
     List<String> checked = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     Manifests.BackupHead head = null;
@@ -45,16 +73,8 @@ public final class ChainVerifier {
     }
     List<Manifests.SnapshotManifest> snaps = new ArrayList<>();
     for (String k : b.list(Manifests.SNAPSHOT_PREFIX)) {
-      if (!k.endsWith(Manifests.SIDECAR)) {
-        continue;
-      }
-      var m = Manifests.read(b.get(k).orElseThrow(), Manifests.SnapshotManifest.class, k);
-      snaps.add(m);
-      String found = digest(b, m.snapshotKey(), workDir, problems);
-      if (found != null && !found.equals(m.snapshotSha256())) {
-        problems.add(m.snapshotKey() + ": sha256 expected " + m.snapshotSha256() + ", found " + found);
-      } else if (found != null) {
-        checked.add("snapshot " + m.snapshotKey() + " (LSN " + m.baseLsn() + ") sha256 ok");
+      if (k.endsWith(Manifests.SIDECAR)) {
+        snaps.add(Manifests.read(b.get(k).orElseThrow(), Manifests.SnapshotManifest.class, k));
       }
     }
     snaps.sort(Comparator.comparingLong(Manifests.SnapshotManifest::baseLsn));
@@ -85,37 +105,6 @@ public final class ChainVerifier {
               + s.prevHash());
         }
       }
-      Path local = workDir.resolve("verify-" + s.lsnStart() + ".wal");
-      try {
-        b.download(s.key(), local);
-        String found = Artifacts.sha256(local);
-        if (!found.equals(s.sha256())) {
-          problems.add(s.key() + ": sha256 expected " + s.sha256() + ", found " + found);
-        } else {
-          long[] seen = {-1, -1, 0}; // first, last, count
-          Artifacts.forEachRecord(local, workDir, s.lsnStart(), r -> {
-            if (seen[0] < 0) {
-              seen[0] = r.lsn();
-            }
-            seen[1] = r.lsn();
-            seen[2]++;
-          });
-          long first = seen[0];
-          long last = seen[1];
-          if (first != s.lsnStart() || last != s.lsnEnd() || seen[2] != s.lsnEnd() - s.lsnStart() + 1) {
-            problems.add(s.key() + ": records expected LSN " + s.lsnStart() + ".." + s.lsnEnd() + ", found " + first
-                + ".." + last + " (" + seen[2] + " records)");
-          } else {
-            checked.add("segment " + s.key() + " sha256 ok, prev_hash ok, LSN " + first + ".." + last);
-          }
-        }
-      } catch (FileNotFoundException e) {
-        problems.add(s.key() + ": missing (its manifest is there)");
-      } catch (IOException e) {
-        problems.add(s.key() + ": unreadable: " + e.getMessage());
-      } finally {
-        Files.deleteIfExists(local);
-      }
       prev = s;
     }
     if (head != null) {
@@ -133,16 +122,72 @@ public final class ChainVerifier {
     return new Report(checked, problems, head, snaps, segs);
   }
 
-  private static String digest(Backend b, String key, Path workDir, List<String> problems) throws IOException {
-    Path local = workDir.resolve("verify-snapshot.tmp");
-    try {
-      b.download(key, local);
-      return Artifacts.sha256(local);
+  /**
+   * Reads every artifact once, snapshots (oldest first) then segments in LSN order: recomputes
+   * each digest and, for segments, checks every frame and the LSN range. Adds to {@code r}.
+   */
+  static void checkContents(Backend b, Report r, Visitor visitor) throws IOException {
+    for (Manifests.SnapshotManifest m : r.snapshots()) {
+      if (read(b, m.snapshotKey(), m.snapshotSha256(), r.problems(), in -> visitor.snapshot(m, in))) {
+        r.checked().add("snapshot " + m.snapshotKey() + " (LSN " + m.baseLsn() + ") sha256 ok");
+      }
+    }
+    for (Manifests.WalSegmentManifest s : r.segments()) {
+      long[] seen = {-1, -1, 0}; // first, last, count
+      boolean ok = read(b, s.key(), s.sha256(), r.problems(), in -> Spool.readSegment(in, s.lsnStart(), s.key(), rec -> {
+        if (seen[0] < 0) {
+          seen[0] = rec.lsn();
+        }
+        seen[1] = rec.lsn();
+        seen[2]++;
+        visitor.record(s, rec);
+      }));
+      if (!ok) {
+        continue;
+      }
+      if (seen[0] != s.lsnStart() || seen[1] != s.lsnEnd() || seen[2] != s.lsnEnd() - s.lsnStart() + 1) {
+        r.problems().add(s.key() + ": records expected LSN " + s.lsnStart() + ".." + s.lsnEnd() + ", found " + seen[0]
+            + ".." + seen[1] + " (" + seen[2] + " records)");
+      } else {
+        r.checked().add("segment " + s.key() + " sha256 ok, prev_hash ok, LSN " + seen[0] + ".." + seen[1]);
+      }
+    }
+  }
+
+  private interface Body {
+    void read(InputStream in) throws IOException;
+  }
+
+  /**
+   * Streams {@code key} through SHA-256 and {@code body}, then drains what the body left. True
+   * when the digest is {@code expectedSha} and the body read it without complaint; otherwise
+   * records one problem: a wrong digest first, since that names the problem best.
+   */
+  private static boolean read(Backend b, String key, String expectedSha, List<String> problems, Body body)
+      throws IOException {
+    try (DigestInputStream in = Artifacts.digesting(new BufferedInputStream(b.openStream(key), 1 << 16))) {
+      IOException bodyFailure = null;
+      try {
+        body.read(in);
+      } catch (FileNotFoundException e) {
+        throw e;
+      } catch (IOException e) {
+        bodyFailure = e;
+      }
+      in.transferTo(OutputStream.nullOutputStream());
+      String found = Artifacts.hex(in);
+      if (!found.equals(expectedSha)) {
+        problems.add(key + ": sha256 expected " + expectedSha + ", found " + found);
+        return false;
+      }
+      if (bodyFailure != null) {
+        problems.add(key + ": unreadable: " + bodyFailure.getMessage());
+        return false;
+      }
+      return true;
     } catch (FileNotFoundException e) {
       problems.add(key + ": missing (its manifest is there)");
-      return null;
-    } finally {
-      Files.deleteIfExists(local);
+      return false;
     }
   }
 

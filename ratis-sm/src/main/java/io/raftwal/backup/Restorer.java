@@ -8,16 +8,19 @@ import io.raftwal.spool.SpoolRecord;
 import io.raftwal.statemachine.AppliedState;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Restores a point in time from a backup into a fresh data directory: verifies the whole backup
- * (and refuses on any problem), unpacks the newest snapshot at or below the target, replays the
- * WAL segments' records up to the target LSN into the spool, and writes the restored state a
- * node starts from. Nothing is written into a non-empty directory unless forced.
+ * Restores a point in time from a backup into a fresh data directory. Checks the manifests
+ * first, then reads every artifact once: its digest is verified while the newest snapshot at
+ * or below the target and the WAL records up to the target are replayed into a staging
+ * directory, which becomes the data directory's content only if every check passed (so a
+ * failed restore, even a forced one, leaves the directory as it was). Nothing is written into a
+ * non-empty directory unless forced.
  */
 public final class Restorer {
 
@@ -41,125 +44,155 @@ public final class Restorer {
         }
       }
     }
-    Path work = Files.createTempDirectory("raftwal-restore");
+    ChainVerifier.Report report = ChainVerifier.readManifests(b);
+    refuseIfProblems(b, report);
+    if (report.snapshots().isEmpty()) {
+      throw new IOException("the backup in " + b.describe() + " holds no snapshot");
+    }
+    List<Manifests.SnapshotManifest> snaps = report.snapshots(); // oldest first
+    List<Manifests.WalSegmentManifest> segs = report.segments();
+    long end = Math.max(segs.isEmpty() ? 0 : segs.get(segs.size() - 1).lsnEnd(), snaps.get(snaps.size() - 1).baseLsn());
+    long want = target.toLsn() != null ? target.toLsn() : end;
+    if (want > end) {
+      throw new IOException("the backup holds LSNs up to " + end + "; LSN " + want + " cannot be restored");
+    }
+    Manifests.SnapshotManifest base = snaps.get(0); // the target may lie inside the oldest snapshot's records
+    for (Manifests.SnapshotManifest s : snaps) {
+      if (s.baseLsn() <= want) {
+        base = s;
+      }
+    }
+    // Records come from the WAL chain wherever it reaches; the snapshot supplies only what comes
+    // before the chain's first LSN (when archiving started after the first records).
+    long chainStart = segs.isEmpty() ? Long.MAX_VALUE : segs.get(0).lsnStart();
+
+    // Everything is built in a staging directory while the backup is read and verified, once;
+    // it replaces the data directory's contents only when every check passed.
+    Files.createDirectories(dataDir);
+    Path staging = Files.createTempDirectory(dataDir, ".restoring-");
     try {
-      ChainVerifier.Report report = ChainVerifier.verify(b, work);
-      if (!report.ok()) {
-        throw new IOException("the backup in " + b.describe() + " fails verification; nothing restored:\n  "
-            + String.join("\n  ", report.problems()));
-      }
-      if (report.snapshots().isEmpty()) {
-        throw new IOException("the backup in " + b.describe() + " holds no snapshot");
-      }
-      long end = report.segments().isEmpty() ? report.snapshots().get(report.snapshots().size() - 1).baseLsn()
-          : Math.max(report.segments().get(report.segments().size() - 1).lsnEnd(),
-              report.snapshots().get(report.snapshots().size() - 1).baseLsn());
-      long want = target.toLsn() != null ? target.toLsn() : end;
-      if (want > end) {
-        throw new IOException("the backup holds LSNs up to " + end + "; LSN " + want + " cannot be restored");
-      }
-      Manifests.SnapshotManifest base = null;
-      for (Manifests.SnapshotManifest s : report.snapshots()) { // oldest first
-        if (s.baseLsn() <= want) {
-          base = s;
-        }
-      }
-      if (base == null) {
-        base = report.snapshots().get(0); // the target is inside the oldest snapshot's records
-      }
-      if (Files.exists(dataDir) && force) {
-        Artifacts.deleteTree(dataDir);
-      }
-      Files.createDirectories(dataDir);
-      Path archive = work.resolve("snapshot");
-      b.download(base.snapshotKey(), archive);
-      if (!Artifacts.sha256(archive).equals(base.snapshotSha256())) {
-        throw new IOException(base.snapshotKey() + " changed while restoring (sha256); nothing restored");
-      }
-      Path unpacked = work.resolve("unpacked");
-      Artifacts.unpackSnapshot(archive, unpacked);
-      AppliedState state;
-      try {
-        state = AppliedState.decode(Files.readAllBytes(unpacked.resolve("state.bin")), base.snapshotKey());
-      } catch (CorruptCatalogException e) {
-        throw new IOException(e.getMessage(), e);
-      }
-      // Records come from the WAL chain wherever it reaches; the snapshot supplies only what comes
-      // before the chain's first LSN (when archiving started after the first records).
-      long chainStart = report.segments().isEmpty() ? Long.MAX_VALUE : report.segments().get(0).lsnStart();
-      Path spoolDir = dataDir.resolve("spool");
-      int replayed = 0;
-      try (Spool spool = Spool.open(spoolDir, SpoolOptions.defaults().withSync(0, 0))) {
-        Path snapSpool = unpacked.resolve("spool");
-        if (Files.isDirectory(snapSpool)) {
-          try (Spool from = Spool.open(snapSpool, Artifacts.ONE_SEGMENT)) {
-            long since = from.oldestLsn() - 1;
-            while (since >= 0 && since < from.currentLsn()) {
-              List<SpoolRecord> page = from.readSince(since, Artifacts.PAGE);
-              if (page.isEmpty()) {
-                break;
-              }
-              for (SpoolRecord r : page) {
-                if (r.lsn() < chainStart && r.lsn() <= want) {
-                  spool.append(r);
-                }
-              }
-              since = page.get(page.size() - 1).lsn();
-            }
-          }
-        }
-        for (Manifests.WalSegmentManifest s : report.segments()) {
-          if (s.lsnEnd() <= spool.currentLsn() || spool.currentLsn() >= want) {
-            continue;
-          }
-          Path local = work.resolve("seg.wal");
-          b.download(s.key(), local);
-          if (!Artifacts.sha256(local).equals(s.sha256())) {
-            throw new IOException(s.key() + " changed while restoring (sha256); nothing restored");
-          }
-          final long limit = want;
-          Artifacts.forEachRecord(local, work, s.lsnStart(), r -> {
-            if (r.lsn() > spool.currentLsn() && r.lsn() <= limit) {
-              if (spool.currentLsn() != 0 && r.lsn() != spool.currentLsn() + 1) {
-                throw new IOException(s.key() + ": LSN " + r.lsn() + " does not follow " + spool.currentLsn());
-              }
-              spool.append(r);
-            }
-          });
-          Files.delete(local);
-          replayed++;
+      Replay replay = new Replay(base, chainStart, want, Spool.open(staging.resolve("spool"),
+          SpoolOptions.defaults().withSync(0, 0)));
+      try (Spool spool = replay.spool) {
+        ChainVerifier.checkContents(b, report, replay);
+        refuseIfProblems(b, report);
+        if (replay.state == null) {
+          throw new IOException(base.snapshotKey() + ": the archive has no state.bin; nothing restored");
         }
         if (target.toTimeMs() != null) {
-          long last = 0;
-          for (long since = 0; ; ) {
-            List<SpoolRecord> page = spool.readSince(Math.max(since, spool.oldestLsn() - 1), Artifacts.PAGE);
-            if (page.isEmpty()) {
-              break;
-            }
-            for (SpoolRecord r : page) {
-              if (r.timestampMs() <= target.toTimeMs()) {
-                last = r.lsn();
-              }
-            }
-            since = page.get(page.size() - 1).lsn();
-          }
-          if (last == 0) {
-            throw new IOException("no record in the backup is at or before " + java.time.Instant.ofEpochMilli(target.toTimeMs()));
-          }
-          spool.truncateAfter(last);
-          want = last;
+          want = lastAtOrBefore(spool, target.toTimeMs());
+          spool.truncateAfter(want);
         }
         if (spool.currentLsn() != want) {
           throw new IOException("the backup yielded LSNs up to " + spool.currentLsn() + ", not " + want);
         }
         spool.sync();
       }
+      AppliedState state = replay.state;
       AppliedState restored = new AppliedState(0, -1, want, Math.min(state.archivedLsn(), want),
           state.archivedLsn() <= want ? state.archivedHash() : new byte[32], state.slots());
-      Files.write(dataDir.resolve(RaftWalStateMachine.RESTORED_STATE), restored.encode());
-      return new Result(want, base.snapshotKey(), replayed, dataDir);
+      Files.write(staging.resolve(RaftWalStateMachine.RESTORED_STATE), restored.encode());
+      try (Stream<Path> old = Files.list(dataDir)) {
+        for (Path p : old.filter(p -> !p.equals(staging)).toList()) {
+          Artifacts.deleteTree(p);
+        }
+      }
+      try (Stream<Path> made = Files.list(staging)) {
+        for (Path p : made.toList()) {
+          Files.move(p, dataDir.resolve(p.getFileName()));
+        }
+      }
+      return new Result(want, base.snapshotKey(), replay.segmentsReplayed, dataDir);
     } finally {
-      Artifacts.deleteTree(work);
+      Artifacts.deleteTree(staging);
     }
+  }
+
+  private static void refuseIfProblems(Backend b, ChainVerifier.Report report) throws IOException {
+    if (!report.ok()) {
+      throw new IOException("the backup in " + b.describe() + " fails verification; nothing restored:\n  "
+          + String.join("\n  ", report.problems()));
+    }
+  }
+
+  /** Builds the restored spool from the artifacts as the verifier streams them past. */
+  private static final class Replay implements ChainVerifier.Visitor {
+    final Manifests.SnapshotManifest base;
+    final long chainStart;
+    final long want;
+    final Spool spool;
+    AppliedState state;
+    int segmentsReplayed;
+    private Manifests.WalSegmentManifest lastSegment;
+
+    Replay(Manifests.SnapshotManifest base, long chainStart, long want, Spool spool) {
+      this.base = base;
+      this.chainStart = chainStart;
+      this.want = want;
+      this.spool = spool;
+    }
+
+    @Override
+    public void snapshot(Manifests.SnapshotManifest m, InputStream archive) throws IOException {
+      if (m != base) {
+        return; // only hashed
+      }
+      Artifacts.readSnapshot(archive, m.snapshotKey(), (name, size, body) -> {
+        if (name.equals("state.bin")) {
+          try {
+            state = AppliedState.decode(body.readAllBytes(), m.snapshotKey());
+          } catch (CorruptCatalogException e) {
+            throw new IOException(e.getMessage(), e);
+          }
+        } else {
+          long first = Long.parseLong(name.substring("spool/".length(), name.length() - ".seg".length()));
+          if (first < chainStart && first <= want) {
+            Spool.readSegment(body, first, m.snapshotKey() + ":" + name, this::fromSnapshot);
+          }
+        }
+      });
+    }
+
+    private void fromSnapshot(SpoolRecord r) throws IOException {
+      if (r.lsn() < chainStart && r.lsn() <= want && r.lsn() > spool.currentLsn()) {
+        spool.append(r);
+      }
+    }
+
+    @Override
+    public void record(Manifests.WalSegmentManifest s, SpoolRecord r) throws IOException {
+      if (r.lsn() <= spool.currentLsn() || r.lsn() > want) {
+        return;
+      }
+      if (spool.currentLsn() != 0 && r.lsn() != spool.currentLsn() + 1) {
+        throw new IOException(s.key() + ": LSN " + r.lsn() + " does not follow " + spool.currentLsn());
+      }
+      spool.append(r);
+      if (s != lastSegment) {
+        lastSegment = s;
+        segmentsReplayed++;
+      }
+    }
+  }
+
+  /** The last LSN whose leader timestamp is at or before {@code timeMs}. */
+  private static long lastAtOrBefore(Spool spool, long timeMs) throws IOException {
+    long last = 0;
+    for (long since = spool.oldestLsn() - 1; since >= 0; ) {
+      List<SpoolRecord> page = spool.readSince(since, Artifacts.PAGE);
+      if (page.isEmpty()) {
+        break;
+      }
+      for (SpoolRecord r : page) {
+        if (r.timestampMs() <= timeMs) {
+          last = r.lsn();
+        }
+      }
+      since = page.get(page.size() - 1).lsn();
+    }
+    if (last == 0) {
+      throw new IOException("no record in the backup is at or before " + java.time.Instant.ofEpochMilli(timeMs));
+    }
+    return last;
   }
 }

@@ -617,6 +617,11 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     return spool.readSince(sinceLsn, max);
   }
 
+  /** LSNs {@code fromLsn..toLsn} as one segment's bytes; see {@link io.raftwal.spool.Spool#exportSegment}. */
+  public long exportSegment(long fromLsn, long toLsn, java.io.OutputStream out) throws IOException {
+    return spool.exportSegment(fromLsn, toLsn, out);
+  }
+
   /** The slot catalog as applied on this node. */
   public List<Slot> slots() {
     return slots.list();

@@ -89,7 +89,7 @@ class BackupRestoreTest {
 
   BackupService service(RaftWal leader, Backend b) throws IOException {
     return new BackupService(leader.server().getDivision(leader.server().getGroupIds().iterator().next()),
-        leader.stateMachine(), leader.client(), b, EventSink.NONE, tmp.resolve("work-" + leader.nodeId()));
+        leader.stateMachine(), leader.client(), b, EventSink.NONE);
   }
 
   static List<SpoolRecord> restoredRecords(Path dataDir) throws IOException {
@@ -114,7 +114,7 @@ class BackupRestoreTest {
       assertEquals(500, second.archivedLsn());
       Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> c.running.values().stream().allMatch(w -> w.stateMachine().archivedLsn() == 500));
-      ChainVerifier.Report r = ChainVerifier.verify(b, tmp.resolve("verify"));
+      ChainVerifier.Report r = ChainVerifier.verify(b);
       assertTrue(r.ok(), String.join("\n", r.problems()));
       assertEquals(2, r.segments().size());
       assertEquals(500, all.size());
@@ -226,7 +226,7 @@ class BackupRestoreTest {
       copyTree(good, root);
       a.getValue().apply(root);
       try (LocalFsBackend b = new LocalFsBackend(root)) {
-        ChainVerifier.Report r = ChainVerifier.verify(b, tmp.resolve("v"));
+        ChainVerifier.Report r = ChainVerifier.verify(b);
         assertTrue(r.problems().stream().anyMatch(p -> p.contains(a.getKey().trim())),
             a.getKey() + " not reported; problems: " + r.problems());
         IOException e = assertThrows(IOException.class,
@@ -234,6 +234,19 @@ class BackupRestoreTest {
         assertTrue(e.getMessage().contains(a.getKey().trim()), e.getMessage());
         assertTrue(!Files.exists(tmp.resolve("r-" + root.getFileName()).resolve("spool")), "nothing restored");
       }
+    }
+    // a forced restore from a damaged backup over a good directory leaves that directory as it was
+    Path existing = tmp.resolve("existing");
+    try (LocalFsBackend g = new LocalFsBackend(good)) {
+      assertEquals(300, Restorer.restore(g, Restorer.Target.latest(), existing, false).lastLsn());
+    }
+    List<SpoolRecord> before = restoredRecords(existing);
+    try (LocalFsBackend b = new LocalFsBackend(tmp.resolve("attack-3"))) { // one byte flipped
+      assertThrows(IOException.class, () -> Restorer.restore(b, Restorer.Target.latest(), existing, true));
+    }
+    assertEquals(before, restoredRecords(existing));
+    try (Stream<Path> left = Files.list(existing)) {
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".restoring")), "no staging left behind");
     }
   }
 
@@ -254,7 +267,7 @@ class BackupRestoreTest {
       c.append(100, 100);
       BackupResult next = service(second, b).run(Actor.CLI);
       assertTrue(next.ok(), next.reason());
-      ChainVerifier.Report r = ChainVerifier.verify(b, tmp.resolve("v"));
+      ChainVerifier.Report r = ChainVerifier.verify(b);
       assertTrue(r.ok(), String.join("\n", r.problems()));
       assertEquals(2, r.segments().size());
       assertEquals(r.segments().get(0).sha256(), r.segments().get(1).prevHash(), "the new leader chained to the old head");
@@ -276,7 +289,7 @@ class BackupRestoreTest {
       BackupResult next = service(leader, b).run(Actor.CLI);
       assertTrue(next.ok(), next.reason());
       assertEquals(200, next.archivedLsn());
-      ChainVerifier.Report r = ChainVerifier.verify(b, tmp.resolve("v"));
+      ChainVerifier.Report r = ChainVerifier.verify(b);
       assertTrue(r.ok(), String.join("\n", r.problems()));
     }
   }
@@ -291,7 +304,7 @@ class BackupRestoreTest {
         c.append(0, 400); // one entry each: past the 150-entry snapshot threshold
         Awaitility.await("a backup published from the snapshot hook").atMost(Duration.ofSeconds(120))
             .until(() -> leader.stateMachine().archivedLsn() > 0);
-        ChainVerifier.Report r = ChainVerifier.verify(b, tmp.resolve("v"));
+        ChainVerifier.Report r = ChainVerifier.verify(b);
         assertTrue(r.ok(), String.join("\n", r.problems()));
         assertTrue(!r.snapshots().isEmpty() && r.head() != null);
       } finally {
