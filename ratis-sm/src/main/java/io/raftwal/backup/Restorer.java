@@ -74,7 +74,9 @@ public final class Restorer {
       Replay replay = new Replay(base, chainStart, want, Spool.open(staging.resolve("spool"),
           SpoolOptions.defaults().withSync(0, 0)));
       try (Spool spool = replay.spool) {
-        ChainVerifier.checkContents(b, report, replay);
+        // When the chain starts at LSN 1 a snapshot gives only its state, never records that must
+        // precede the WAL's: read the snapshots beside the segments.
+        ChainVerifier.checkContents(b, report, replay, chainStart <= 1);
         refuseIfProblems(b, report);
         if (replay.state == null) {
           throw new IOException(base.snapshotKey() + ": the archive has no state.bin; nothing restored");
@@ -121,7 +123,7 @@ public final class Restorer {
     final long chainStart;
     final long want;
     final Spool spool;
-    AppliedState state;
+    volatile AppliedState state;
     int segmentsReplayed;
     private Manifests.WalSegmentManifest lastSegment;
 
