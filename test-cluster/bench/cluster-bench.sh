@@ -6,23 +6,26 @@
 #        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
+#        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 set -u
 cd "$(dirname "$0")/../.."
-JAR=test-cluster/target/benchmarks.jar
+JAR=${JAR:-test-cluster/target/benchmarks.jar}
 [ -f "$JAR" ] || mvn -B -q -Pbench -pl test-cluster -am package -DskipTests
 ARGS="sizes=128,1024 conc=1,16,128 prewarm=60 warmup=3 measure=12 $*"
-JVM="-Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+GC=${GC:--XX:+UseG1GC}
+JVM="-Xms512m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 DIR=${BENCH_DIR:-/tmp/raftwal-bench}
 
 run_cluster() { # system, then load args
   local system=$1; shift
   rm -rf "$DIR"; local pids=""
   for id in n1 n2 n3; do
-    java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" ${SERVER_ARGS:-} > "$DIR-$id.log" 2>&1 &
+    java $JVM $GC -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" ${SERVER_ARGS:-} > "$DIR-$id.log" 2>&1 &
     pids="$pids $!"
   done
-  timeout 1200 java $JVM -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system 2>"$DIR-client.err" \
-    | grep --line-buffered -E "RESULT|PREWARM|FILLED|HANDOVER" | sed "s/^/${SERVER_ARGS:+[$SERVER_ARGS] }/"
+  local tag="${TAG:-}${SERVER_ARGS:+ $SERVER_ARGS}"
+  timeout 1200 java $JVM -XX:+UseG1GC -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system 2>"$DIR-client.err" \
+    | grep --line-buffered -E "RESULT|PREWARM|FILLED|HANDOVER" | sed "s/^/${tag:+[$tag] }/"
   if [ "${HEAP:-}" = "1" ]; then
     for p in $pids; do jcmd "$p" GC.run >/dev/null; echo "HEAP $system pid=$p $(jcmd "$p" GC.heap_info | grep -E 'garbage-first heap' | head -1)"; done
   fi
@@ -47,6 +50,18 @@ if [ "${1:-}" = "tune" ]; then   # interleaved A/B: floor vs raftwal, and Ratis'
     run_cluster noop load sizes=1024 conc=16 $T
     run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
     SERVER_ARGS="raft.server.log.append-entries.compose.enabled=true" run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
+  done
+  exit 0
+fi
+if [ "${1:-}" = "versions" ]; then   # interleaved: Ratis 3.2.2 vs 3.2.0, and G1 vs Parallel GC in the servers
+  mvn -B -q -Pbench -pl test-cluster -am package -DskipTests -Dratis.version=3.2.0 && cp "$JAR" /tmp/raftwal-bench-ratis-3.2.0.jar
+  mvn -B -q -Pbench -pl test-cluster -am package -DskipTests
+  T="prewarm=40 warmup=3 measure=12"
+  for rep in 1 2; do
+    TAG="3.2.2 G1" run_cluster noop load sizes=1024 conc=16 $T
+    TAG="3.2.2 G1" run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
+    TAG="3.2.0 G1" JAR=/tmp/raftwal-bench-ratis-3.2.0.jar run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
+    TAG="3.2.2 ParallelGC" GC=-XX:+UseParallelGC run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
   done
   exit 0
 fi

@@ -11,7 +11,6 @@ import io.raftwal.journal.JournalEvent;
 import io.raftwal.journal.Outcome;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -20,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -137,17 +134,9 @@ public final class BackupService {
     String timeline = division.getGroup().getGroupId().getUuid().toString();
     // The snapshot and the WAL are independent objects: upload them side by side, each streamed
     // straight to the backend and hashed on the way, never staged in a local file.
-    CompletableFuture<SnapshotUpload> snapshot = CompletableFuture.supplyAsync(() -> {
-      try {
-        return uploadSnapshot(snap, timeline, start);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, runnable -> {
-      Thread t = new Thread(runnable, "backup-snapshot-upload");
-      t.setDaemon(true);
-      t.start();
-    });
+    SideTask<SnapshotUpload> snapshot = SideTask.start("backup-snapshot-upload",
+        () -> uploadSnapshot(snap, timeline, start));
+    boolean walDone = false;
     long archived;
     String prevHash;
     int segments = 0;
@@ -188,14 +177,11 @@ public final class BackupService {
         prevHash = sha;
         segments++;
       }
+      walDone = true;
       uploaded = walBytes + snapshot.join().bytes();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
     } finally {
-      try {
-        snapshot.join(); // never leave an upload running behind a failed run
-      } catch (CompletionException ignored) {
-        // reported above, or superseded by the failure being thrown
+      if (!walDone) {
+        snapshot.awaitQuietly(); // never leave an upload running behind a failed run
       }
     }
     String snapKey = snapshot.join().key();

@@ -8,7 +8,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Checks a backup without trusting it: the head, every snapshot's digest, every WAL segment's
@@ -140,28 +137,22 @@ public final class ChainVerifier {
     }
     List<String> snapChecked = new ArrayList<>();
     List<String> snapProblems = new ArrayList<>();
-    CompletableFuture<Void> snaps = CompletableFuture.runAsync(() -> {
-      try {
-        checkSnapshots(b, r.snapshots(), visitor, snapChecked, snapProblems);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, task -> {
-      Thread t = new Thread(task, "verify-snapshots");
-      t.setDaemon(true);
-      t.start();
+    SideTask<Void> snaps = SideTask.start("verify-snapshots", () -> {
+      checkSnapshots(b, r.snapshots(), visitor, snapChecked, snapProblems);
+      return null;
     });
     List<String> segChecked = new ArrayList<>();
     List<String> segProblems = new ArrayList<>();
+    boolean segmentsDone = false;
     try {
       checkSegments(b, r.segments(), visitor, segChecked, segProblems);
+      segmentsDone = true;
     } finally {
-      try {
-        snaps.join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
+      if (!segmentsDone) {
+        snaps.awaitQuietly();
       }
     }
+    snaps.join();
     r.checked().addAll(snapChecked);
     r.checked().addAll(segChecked);
     r.problems().addAll(snapProblems);

@@ -10,7 +10,6 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -81,20 +80,25 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
 
   @Override
   public TargetProgress pollTarget() {
+    RaftPeerId id = RaftPeerId.valueOf(target);
     try {
-      GroupInfoReply info = probe.getGroupManagementApi(RaftPeerId.valueOf(target)).info(groupId);
-      LogInfoProto log = info.getLogInfoProto();
-      return new TargetProgress(log.getLastEntry().getIndex(), log.getApplied().getIndex(),
-          appliedLsn(probe, RaftPeerId.valueOf(target)));
+      // Blocking calls, one after the other: Ratis 3.2's async stale read to a follower goes
+      // through the client's leader-ordered window and comes back NotLeader.
+      LogInfoProto log = probe.getGroupManagementApi(id).info(groupId).getLogInfoProto();
+      return new TargetProgress(log.getLastEntry().getIndex(), log.getApplied().getIndex(), appliedLsn(probe, id));
     } catch (Exception unreachable) {
       return new TargetProgress(-1, -1, -1);
     }
   }
 
+  private static final Message STATUS = Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.Status())));
+
   /** The last LSN member {@code id} has applied, read from its own state machine. */
   static long appliedLsn(RaftClient probe, RaftPeerId id) throws IOException {
-    RaftClientReply r = probe.io().sendStaleRead(
-        Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.Status()))), 0, id);
+    return lastLsn(probe.io().sendStaleRead(STATUS, 0, id), id);
+  }
+
+  private static long lastLsn(RaftClientReply r, RaftPeerId id) throws IOException {
     try {
       return QueryCodec.decodeSummary(r.getMessage().getContent().toByteArray()).lastLsn();
     } catch (io.raftwal.command.MalformedCommandException e) {

@@ -156,7 +156,8 @@ public final class ClusterBench {
           var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/switchover"))
               .header("Authorization", "Bearer " + ADMIN_TOKEN).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
               java.net.http.HttpResponse.BodyHandlers.ofString());
-          note = resp.statusCode() + " " + resp.body().replaceAll(".*\"unavailableMs\":(\\d+).*", "unavailableMs=$1");
+          note = resp.statusCode() + " " + resp.body().replaceAll(".*\"waitedMs\":(\\d+).*", "waitedMs=$1") + " "
+              + resp.body().replaceAll(".*\"unavailableMs\":(\\d+).*", "unavailableMs=$1");
         }
         long t1 = System.nanoTime();
         events.add(new long[] {t0, t1});
