@@ -7,6 +7,7 @@
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
+#        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched, 1 KiB / 16)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-test-cluster/target/benchmarks.jar}
@@ -62,6 +63,14 @@ if [ "${1:-}" = "versions" ]; then   # interleaved: Ratis 3.2.2 vs 3.2.0, and G1
     TAG="3.2.2 G1" run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
     TAG="3.2.0 G1" JAR=/tmp/raftwal-bench-ratis-3.2.0.jar run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
     TAG="3.2.2 ParallelGC" GC=-XX:+UseParallelGC run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
+  done
+  exit 0
+fi
+if [ "${1:-}" = "floor" ]; then   # the unbatched 1 KiB / 16 cell against the no-op floor, alternating, 4 pairs
+  T="prewarm=40 warmup=3 measure=12"
+  for rep in 1 2 3 4; do
+    TAG="pair $rep" run_cluster noop load sizes=1024 conc=16 $T
+    TAG="pair $rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
   done
   exit 0
 fi

@@ -5,6 +5,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
@@ -18,6 +19,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +31,11 @@ import java.util.stream.Stream;
  */
 public final class LocalFsBackend implements Backend {
   private final Path root;
+  private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "backup-early-flush");
+    t.setDaemon(true);
+    return t;
+  });
 
   public LocalFsBackend(Path root) throws IOException {
     this.root = root.toAbsolutePath().normalize();
@@ -58,8 +67,8 @@ public final class LocalFsBackend implements Backend {
   public Upload upload(String key, boolean ifAbsent) throws IOException {
     Path target = path(key);
     Path tmp = temp(target);
-    OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE), 1 << 20);
+    OutputStream out = new BufferedOutputStream(new EarlyFlushing(FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), flusher), 1 << 20);
     return new Upload() {
       private boolean done;
 
@@ -115,6 +124,62 @@ public final class LocalFsBackend implements Backend {
       return true;
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Writes to a file and, every {@link #FLUSH_EVERY} bytes, starts an fdatasync of what is
+   * written so far on the flusher thread, so the disk works while the producer hashes and
+   * writes on. The kernel would otherwise hold a large object in the page cache until the
+   * publishing fsync, which then does all the disk I/O while nothing else runs.
+   */
+  private static final class EarlyFlushing extends OutputStream {
+    static final long FLUSH_EVERY = 32L << 20;
+    private final FileChannel ch;
+    private final ExecutorService flusher;
+    private Future<?> inFlight;
+    private long unflushed;
+
+    EarlyFlushing(FileChannel ch, ExecutorService flusher) {
+      this.ch = ch;
+      this.flusher = flusher;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      unflushed += len;
+      if (unflushed >= FLUSH_EVERY && (inFlight == null || inFlight.isDone())) {
+        unflushed = 0;
+        inFlight = flusher.submit(() -> {
+          ch.force(false);
+          return null;
+        });
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        if (inFlight != null) {
+          inFlight.get(); // a failed early flush fails the upload; the publishing fsync follows
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while flushing");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      } finally {
+        ch.close();
+      }
     }
   }
 
@@ -193,5 +258,7 @@ public final class LocalFsBackend implements Backend {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    flusher.shutdown();
+  }
 }
