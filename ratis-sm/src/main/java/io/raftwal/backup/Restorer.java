@@ -71,8 +71,10 @@ public final class Restorer {
     Files.createDirectories(dataDir);
     Path staging = Files.createTempDirectory(dataDir, ".restoring-");
     try {
+      // Forced in the background every 100 ms, so the disk writes while the replay hashes and
+      // decodes, rather than all at the final sync.
       Replay replay = new Replay(base, chainStart, want, Spool.open(staging.resolve("spool"),
-          SpoolOptions.defaults().withSync(0, 0)));
+          SpoolOptions.defaults().withSync(0, 100)));
       try (Spool spool = replay.spool) {
         // When the chain starts at LSN 1 a snapshot gives only its state, never records that must
         // precede the WAL's: read the snapshots beside the segments.
