@@ -87,6 +87,27 @@ class BackendTest {
   }
 
   @Test
+  void anS3UploadCutOffMidStreamFailsAndLeavesNoObject() throws Exception {
+    try (S3Server server = new S3Server(tmp.resolve("s3")); S3Backend b = server.backend("p")) {
+      byte[] part = new byte[(int) S3Backend.PART_BYTES];
+      new Random(3).nextBytes(part);
+      Backend.Upload u = b.upload("wal/cut.wal", true);
+      u.out().write(part);
+      u.out().write(part); // the first part is on its way
+      server.stop();
+      assertThrows(java.io.IOException.class, () -> {
+        u.out().write(part);
+        u.out().write(part, 0, 10);
+        u.commit();
+      }, "a part that cannot be sent fails the upload");
+      u.close();
+      server.start();
+      assertFalse(b.exists("wal/cut.wal"), "no torn object is visible");
+      assertEquals(List.of(), b.list("wal/"));
+    }
+  }
+
+  @Test
   void s3BackendKeepsTheContractAgainstARealServer() throws Exception {
     try (S3Server server = new S3Server(tmp.resolve("s3")); S3Backend b = server.backend("cluster-a")) {
       contract(b, tmp);
