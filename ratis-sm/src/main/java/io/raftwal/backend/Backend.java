@@ -5,16 +5,14 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A remote object store for backups: objects under string keys. A put is atomic for readers
- * (never a torn object visible). Write-once artifacts use {@link #putIfAbsent}; the one mutable
- * object (the backup head) moves only by {@link #compareAndSet}, so two writers cannot fork it.
+ * (never a torn object visible). Write-once artifacts use {@link #upload} with {@code ifAbsent};
+ * the one mutable object (the backup head) moves only by {@link #compareAndSet}, so two writers
+ * cannot fork it.
  */
 public interface Backend extends Closeable {
 
@@ -47,30 +45,7 @@ public interface Backend extends Closeable {
   /** Reads {@code key} as a stream; a missing key is a {@link FileNotFoundException}. */
   InputStream openStream(String key) throws IOException;
 
-  /** Uploads a file (in parts when it is large). */
-  default void put(String key, Path file) throws IOException {
-    try (Upload u = upload(key, false)) {
-      Files.copy(file, u.out());
-      u.commit();
-    }
-  }
-
-  /** Writes {@code file} under {@code key} only if nothing is there; false when something is. */
-  default boolean putIfAbsent(String key, Path file) throws IOException {
-    try (Upload u = upload(key, true)) {
-      Files.copy(file, u.out());
-      return u.commit();
-    }
-  }
-
   Optional<byte[]> get(String key) throws IOException;
-
-  /** Downloads {@code key} to {@code dest}; a missing key is a {@link FileNotFoundException}. */
-  default void download(String key, Path dest) throws IOException {
-    try (InputStream in = openStream(key)) {
-      Files.copy(in, dest, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
 
   boolean exists(String key) throws IOException;
 

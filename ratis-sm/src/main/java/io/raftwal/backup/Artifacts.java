@@ -164,12 +164,6 @@ final class Artifacts {
     }
   }
 
-  static String sha256(Path file) throws IOException {
-    try (DigestInputStream in = digesting(Files.newInputStream(file))) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return hex(in);
-    }
-  }
 
   static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {

@@ -136,15 +136,13 @@ public final class BackupService {
     // straight to the backend and hashed on the way, never staged in a local file.
     SideTask<SnapshotUpload> snapshot = SideTask.start("backup-snapshot-upload",
         () -> uploadSnapshot(snap, timeline, start));
-    boolean walDone = false;
     long archived;
     String prevHash;
     int segments = 0;
-    long uploaded;
+    long uploaded = 0;
     try {
       archived = sm.archivedLsn();
       prevHash = hex(sm.archivedHash());
-      long walBytes = 0;
       while (archived < current) {
         Optional<Manifests.WalSegmentManifest> orphan = segmentStartingAt(archived + 1);
         if (orphan.isPresent() && orphan.get().lsnEnd() <= current && Objects.equals(orphan.get().prevHash(), prevHash)) {
@@ -170,21 +168,20 @@ public final class BackupService {
           }
         }
         String sha = d.hex();
-        walBytes += d.count();
+        uploaded += d.count();
         backend.put(key + Manifests.SIDECAR, Manifests.write(new Manifests.WalSegmentManifest(key, archived + 1,
             current, d.count(), System.currentTimeMillis(), sha, prevHash)));
         archived = current;
         prevHash = sha;
         segments++;
       }
-      walDone = true;
-      uploaded = walBytes + snapshot.join().bytes();
-    } finally {
-      if (!walDone) {
-        snapshot.awaitQuietly(); // never leave an upload running behind a failed run
-      }
+    } catch (IOException | RuntimeException e) {
+      snapshot.awaitQuietly(); // never leave an upload running behind a failed run
+      throw e;
     }
-    String snapKey = snapshot.join().key();
+    SnapshotUpload snapUpload = snapshot.join();
+    String snapKey = snapUpload.key();
+    uploaded += snapUpload.bytes();
     // 3. the head, by compare-and-swap on its version
     Optional<Backend.Versioned> head = backend.getVersioned(Manifests.HEAD_KEY);
     backend.compareAndSet(Manifests.HEAD_KEY, Manifests.write(new Manifests.BackupHead(timeline, snapKey, snap.index(),

@@ -143,14 +143,11 @@ public final class ChainVerifier {
     });
     List<String> segChecked = new ArrayList<>();
     List<String> segProblems = new ArrayList<>();
-    boolean segmentsDone = false;
     try {
       checkSegments(b, r.segments(), visitor, segChecked, segProblems);
-      segmentsDone = true;
-    } finally {
-      if (!segmentsDone) {
-        snaps.awaitQuietly();
-      }
+    } catch (IOException | RuntimeException e) {
+      snaps.awaitQuietly();
+      throw e;
     }
     snaps.join();
     r.checked().addAll(snapChecked);

@@ -54,7 +54,7 @@ final class SideTask<T> {
   void awaitQuietly() {
     try {
       future.join();
-    } catch (CompletionException | java.util.concurrent.CancellationException ignored) {
+    } catch (CompletionException ignored) {
       // superseded by the failure the caller is throwing
     }
   }

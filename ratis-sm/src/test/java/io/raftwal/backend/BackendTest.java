@@ -26,14 +26,12 @@ class BackendTest {
 
     byte[] big = new byte[(int) (S3Backend.PART_BYTES + 12_345)]; // more than one part
     new Random(1).nextBytes(big);
-    Path f = tmp.resolve("big.bin");
-    Files.write(f, big);
-    assertTrue(b.putIfAbsent("snapshots/000000000001-1.snapshot", f));
-    assertFalse(b.putIfAbsent("snapshots/000000000001-1.snapshot", f), "write-once: the second put is refused");
-    Path back = tmp.resolve("back.bin");
-    b.download("snapshots/000000000001-1.snapshot", back);
-    assertArrayEquals(big, Files.readAllBytes(back));
-    assertThrows(java.io.FileNotFoundException.class, () -> b.download("snapshots/none", tmp.resolve("x")));
+    assertTrue(putIfAbsent(b, "snapshots/000000000001-1.snapshot", big));
+    assertFalse(putIfAbsent(b, "snapshots/000000000001-1.snapshot", big), "write-once: the second put is refused");
+    try (java.io.InputStream in = b.openStream("snapshots/000000000001-1.snapshot")) {
+      assertArrayEquals(big, in.readAllBytes());
+    }
+    assertThrows(java.io.FileNotFoundException.class, () -> b.openStream("snapshots/none"));
 
     // streamed: several parts, more than are sent at once; nothing visible before the commit
     byte[] stream = new byte[(int) (S3Backend.PART_BYTES * (S3Backend.PARTS_IN_FLIGHT + 2) + 99)];
@@ -73,6 +71,13 @@ class BackendTest {
     assertFalse(b.exists("wal/a.json"));
     for (String bad : new String[] {"../escape", "/abs", "a//b", "a/./b", "", "a\\b"}) {
       assertThrows(IllegalArgumentException.class, () -> b.put(bad, new byte[1]), bad);
+    }
+  }
+
+  static boolean putIfAbsent(Backend b, String key, byte[] bytes) throws java.io.IOException {
+    try (Backend.Upload u = b.upload(key, true)) {
+      u.out().write(bytes);
+      return u.commit();
     }
   }
 
