@@ -53,11 +53,21 @@ public final class SwitchoverCoordinator {
           tx.elapsedMs() - start, caughtUp ? "" : "forced at the deadline: the target lacked " + skipped + " LSN(s)"
               + " when it took over; Raft's election rules keep every committed record");
     }
+    if (h.newLeader() != null && !h.newLeader().equals(oldLeader)) {
+      // Reported failed, yet another member leads in a newer term: the old leader cannot resume,
+      // so the outcome says where the leadership went. Every frontier LSN the old leader acknowledged
+      // was committed, and Raft elects only a member holding every committed entry.
+      states.accept(SwitchoverState.HANDED_OVER);
+      return new SwitchoverOutcome(r.requestId(), r.mode(), SwitchoverState.HANDED_OVER, false, oldLeader,
+          h.newLeader(), oldTerm, h.newTerm(), frontier.lsn(), reached, 0, false, waited, tx.elapsedMs() - start,
+          "transfer to " + r.target() + " failed (" + h.cause() + "); " + h.newLeader() + " leads in term "
+              + h.newTerm());
+    }
     if (!r.force()) {
       tx.resume();
       states.accept(SwitchoverState.ABORTED);
       return new SwitchoverOutcome(r.requestId(), r.mode(), SwitchoverState.ABORTED, false, oldLeader, oldLeader,
-          oldTerm, oldTerm, frontier.lsn(), reached, 0, false, waited, tx.elapsedMs() - start,
+          oldTerm, h.newTerm(), frontier.lsn(), reached, 0, false, waited, tx.elapsedMs() - start,
           "leadership transfer failed (" + h.cause() + "); writes resumed on " + oldLeader);
     }
     SwitchoverTransport.Handover down = tx.stepDown(budget);

@@ -25,6 +25,7 @@ class SwitchoverCoordinatorTest {
     int transfers;
     int stepDowns;
     boolean transferSucceeds = true;
+    Handover failedTransfer = new Handover(false, null, 6, "TIMED_OUT");
     Handover stepDownResult = new Handover(true, "n3", 8, "");
 
     FakeTransport(long frontierLsn, Long... readings) {
@@ -64,7 +65,7 @@ class SwitchoverCoordinatorTest {
     public Handover transferTo(long timeoutMs) {
       transfers++;
       now += 20;
-      return transferSucceeds ? new Handover(true, "n2", 7, "") : new Handover(false, null, 6, "TIMED_OUT");
+      return transferSucceeds ? new Handover(true, "n2", 7, "") : failedTransfer;
     }
 
     @Override
@@ -164,6 +165,35 @@ class SwitchoverCoordinatorTest {
     assertTrue(tx.resumed);
     assertEquals(0, tx.stepDowns);
     assertTrue(o.reason().contains("TIMED_OUT"), o.reason());
+  }
+
+  @Test
+  void transferReportedFailedWhileAnotherMemberWasElectedSaysWhoLeads() throws Exception {
+    FakeTransport tx = new FakeTransport(100, 100L);
+    tx.transferSucceeds = false;
+    tx.failedTransfer = new SwitchoverTransport.Handover(false, "n3", 7, "TIMED_OUT; the election that followed chose n3");
+    List<SwitchoverState> states = new ArrayList<>();
+    SwitchoverOutcome o = run(coordinated(5_000), tx, states);
+    assertEquals(SwitchoverState.HANDED_OVER, o.state());
+    assertEquals("n3", o.newLeader());
+    assertEquals(7, o.newTerm());
+    assertFalse(tx.resumed, "the old leader no longer leads: nothing to resume there");
+    assertEquals(0, tx.stepDowns);
+    assertEquals(0, o.skippedLsn());
+    assertTrue(o.reason().contains("n3 leads in term 7"), o.reason());
+    assertEquals(List.of(SwitchoverState.FROZEN, SwitchoverState.CAUGHT_UP, SwitchoverState.HANDED_OVER), states);
+  }
+
+  @Test
+  void transferFailureAfterWhichTheOldLeaderWasReElectedReportsTheNewTerm() throws Exception {
+    FakeTransport tx = new FakeTransport(100, 100L);
+    tx.transferSucceeds = false;
+    tx.failedTransfer = new SwitchoverTransport.Handover(false, "n1", 7, "TIMED_OUT; the election that followed chose n1");
+    SwitchoverOutcome o = run(coordinated(5_000), tx, new ArrayList<>());
+    assertEquals(SwitchoverState.ABORTED, o.state());
+    assertEquals("n1", o.newLeader());
+    assertEquals(7, o.newTerm(), "the term moved even though the leader did not");
+    assertTrue(tx.resumed);
   }
 
   @Test
