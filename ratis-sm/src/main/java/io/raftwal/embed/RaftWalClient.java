@@ -31,9 +31,12 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 
@@ -48,6 +51,8 @@ public final class RaftWalClient implements Closeable {
   private final RaftGroup group;
   private final Duration timeout;
   private static final long RETRY_SLEEP_MS = 25;
+  private static final long HANDOVER_POLL_MS = 5;
+  private static final long FROZEN_POLL_MAX_MS = 20;
 
   public RaftWalClient(List<Peer> peers, UUID groupId, Duration requestTimeout) {
     this.group = RaftSettings.group(peers, groupId);
@@ -57,12 +62,31 @@ public final class RaftWalClient implements Closeable {
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.min(requestTimeout.toMillis(), 10_000),
         TimeUnit.MILLISECONDS));
     RaftSettings.grpcMessageSize(p);
-    // Short sleeps: after a leader change the client's next try goes to the leader the refusal
-    // named, so waiting long only stretches the write gap a switchover causes.
-    int attempts = (int) Math.max(40, requestTimeout.toMillis() / RETRY_SLEEP_MS);
     this.client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+        .setRetryPolicy(retryPolicy(requestTimeout)).build();
+  }
+
+  /**
+   * Ratis's own retries (same call id, so its retry cache de-duplicates them). A new leader
+   * refuses writes as not ready only until its first entry commits, one commit round, and a
+   * member that has just stepped down names no leader only until the new one's first heartbeat:
+   * both end within tens of milliseconds, so they are polled every {@value #HANDOVER_POLL_MS} ms
+   * and a writer resumes as soon as the new leader can take it. A NotLeader that names the
+   * leader is retried at once by Ratis whatever the policy says. Everything else (timeouts, a
+   * member down) waits {@value #RETRY_SLEEP_MS} ms.
+   */
+  static RetryPolicy retryPolicy(Duration requestTimeout) {
+    // Each kind of failure may use up the request timeout on its own; no more.
+    int polls = (int) Math.max(40, requestTimeout.toMillis() / HANDOVER_POLL_MS);
+    int sleeps = (int) Math.max(40, requestTimeout.toMillis() / RETRY_SLEEP_MS);
+    RetryPolicy poll = RetryPolicies.retryUpToMaximumCountWithFixedSleep(polls,
+        TimeDuration.valueOf(HANDOVER_POLL_MS, TimeUnit.MILLISECONDS));
+    return ExceptionDependentRetry.newBuilder()
+        .setExceptionToPolicy(LeaderNotReadyException.class, poll)
+        .setExceptionToPolicy(NotLeaderException.class, poll)
+        .setDefaultPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(sleeps,
             TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
+        .setMaxAttempts(polls + sleeps)
         .build();
   }
 
@@ -89,8 +113,9 @@ public final class RaftWalClient implements Closeable {
         return CompletableFuture.completedFuture(decodeReply(reply));
       }
       if (retriable(failure) && System.nanoTime() < deadline) {
-        // A freeze lasts a few hundred ms at most: poll it briskly rather than back off far past it.
-        long backoffMs = Math.min(50, 10L << Math.min(attempt, 3));
+        // A freeze lasts one to a few hundred ms: poll it briskly, since every ms a writer sleeps
+        // past the new leader's first commit is added to the write gap of the handover.
+        long backoffMs = Math.min(FROZEN_POLL_MAX_MS, 5L << Math.min(attempt, 2));
         return CompletableFuture.supplyAsync(() -> null,
                 CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
             .thenCompose(x -> attempt(bytes, deadline, attempt + 1));
