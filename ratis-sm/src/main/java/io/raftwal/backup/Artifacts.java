@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * The bytes of backup artifacts.
  * <ul>
  *   <li>A snapshot is one file: {@code "RWBK" | u16 version=1 | u32 entries | per entry: u16 name
- *       length, name (UTF-8), u64 size, bytes}, holding {@code state.bin} and the spool segments.</li>
+ *       length, name (UTF-8), u64 size, bytes}, holding {@code state.bin} and the spool segments
+ *       from before the WAL chain's first LSN (none when archiving began with the first record).</li>
  *   <li>A WAL segment is a spool segment file (CRC32C-framed records from {@code lsn_start}), as
  *       {@code io.raftwal.spool.Spool#exportSegment} writes it and {@code readSegment} reads it.</li>
  * </ul>

@@ -9,8 +9,10 @@ import io.raftwal.journal.EventKind;
 import io.raftwal.journal.EventSink;
 import io.raftwal.journal.JournalEvent;
 import io.raftwal.journal.Outcome;
+import io.raftwal.spool.Spool;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -28,9 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A backup run on the leader: take a snapshot and upload it with its manifest; upload the spool
- * records since the archived LSN as one WAL segment whose manifest links to the previous one by
- * hash; move the backup head by compare-and-swap; refresh {@code MANIFEST.json}; then propose
+ * A backup run on the leader: take a snapshot and upload it with its manifest (its state, and
+ * only the spool segments from before the backend's WAL chain starts: the chain holds the rest);
+ * upload the spool records since the archived LSN as one WAL segment whose manifest links to the
+ * previous one by hash; move the backup head by compare-and-swap; refresh {@code MANIFEST.json}; then propose
  * {@code ArchiveProgress} through Raft, so every node knows the archived LSN and the chain head
  * (a new leader continues the same chain) and prunes what no slot needs. A failed upload leaves
  * the archived LSN where it was; the next run adopts a segment a failed run left behind rather
@@ -129,13 +132,18 @@ public final class BackupService {
   }
 
   private BackupResult runLocked(long start) throws IOException {
-    long current = sm.lastLsn();
-    RaftWalStateMachine.SnapshotView snap = snapshotAtLeast(current);
+    RaftWalStateMachine.SnapshotView snap = snapshotAtLeast(sm.lastLsn());
+    // Archive at least through the snapshot, so every record it leaves to the chain is in the chain.
+    long current = Math.max(sm.lastLsn(), snap.lastLsn());
     String timeline = division.getGroup().getGroupId().getUuid().toString();
+    // The chain carries every record from its first LSN on, so the snapshot carries only the
+    // segments before it: each record is uploaded (and restored) once, not twice.
+    long chainStart = chainStart(sm.archivedLsn());
+    List<Path> beforeChain = snap.segments().stream().filter(p -> Spool.segmentFirstLsn(p) < chainStart).toList();
     // The snapshot and the WAL are independent objects: upload them side by side, each streamed
     // straight to the backend and hashed on the way, never staged in a local file.
     SideTask<SnapshotUpload> snapshot = SideTask.start("backup-snapshot-upload",
-        () -> uploadSnapshot(snap, timeline, start));
+        () -> uploadSnapshot(snap, beforeChain, timeline, start));
     long archived;
     String prevHash;
     int segments = 0;
@@ -182,6 +190,11 @@ public final class BackupService {
     SnapshotUpload snapUpload = snapshot.join();
     String snapKey = snapUpload.key();
     uploaded += snapUpload.bytes();
+    if (snapUpload.manifest() != null) {
+      // Published only now that the chain holds what the snapshot left out: a run whose WAL
+      // upload failed leaves an unlisted object, never a snapshot a restore would miss records of.
+      backend.put(snapKey + Manifests.SIDECAR, Manifests.write(snapUpload.manifest()));
+    }
     // 3. the head, by compare-and-swap on its version
     Optional<Backend.Versioned> head = backend.getVersioned(Manifests.HEAD_KEY);
     backend.compareAndSet(Manifests.HEAD_KEY, Manifests.write(new Manifests.BackupHead(timeline, snapKey, snap.index(),
@@ -202,27 +215,44 @@ public final class BackupService {
     return new BackupResult("ALLOWED", "", snapKey, snap.index(), archived, current, segments, uploaded, 0);
   }
 
-  private record SnapshotUpload(String key, long bytes) {}
+  /** An uploaded snapshot object; {@code manifest} is null when an earlier run already published it. */
+  private record SnapshotUpload(String key, long bytes, Manifests.SnapshotManifest manifest) {}
 
-  /** Uploads the snapshot and its manifest, unless an earlier run already published it. */
-  private SnapshotUpload uploadSnapshot(RaftWalStateMachine.SnapshotView snap, String timeline, long start)
-      throws IOException {
+  /** Uploads the snapshot's state and {@code segments}, unless an earlier run already published it. */
+  private SnapshotUpload uploadSnapshot(RaftWalStateMachine.SnapshotView snap, List<Path> segments, String timeline,
+      long start) throws IOException {
     String existing = existingSnapshotKey(snap.index());
     if (existing != null) {
-      return new SnapshotUpload(existing, 0);
+      return new SnapshotUpload(existing, 0, null);
     }
     String key = Manifests.snapshotKey(snap.index(), start);
     Artifacts.Digesting d;
     try (Backend.Upload u = backend.upload(key, true)) {
       d = new Artifacts.Digesting(u.out());
-      Artifacts.packSnapshot(snap.stateFile(), snap.segments(), d);
+      Artifacts.packSnapshot(snap.stateFile(), segments, d);
       if (!u.commit()) {
         throw new IOException("a different snapshot already occupies " + key + " in " + backend.describe());
       }
     }
-    backend.put(key + Manifests.SIDECAR, Manifests.write(new Manifests.SnapshotManifest(timeline, key,
-        snap.index(), start, snap.lastLsn(), 1, 1, d.hex())));
-    return new SnapshotUpload(key, d.count());
+    return new SnapshotUpload(key, d.count(), new Manifests.SnapshotManifest(timeline, key, snap.index(), start,
+        snap.lastLsn(), 1, 1, d.hex()));
+  }
+
+  /** The first LSN of this backend's WAL chain, or where it will start when it holds none yet. */
+  private long chainStart(long archivedLsn) throws IOException {
+    long first = archivedLsn + 1;
+    for (String k : backend.list(Manifests.WAL_PREFIX)) {
+      // wal/{lsn_start}-{lsn_end}.wal: the key says where a segment starts; only published ones count
+      int dash = k.indexOf('-', Manifests.WAL_PREFIX.length());
+      if (k.endsWith(Manifests.SIDECAR) && dash > 0) {
+        try {
+          first = Math.min(first, Long.parseLong(k.substring(Manifests.WAL_PREFIX.length(), dash)));
+        } catch (NumberFormatException notOurs) {
+          // not a segment of this format; the verifier reports what it is
+        }
+      }
+    }
+    return first;
   }
 
   private RaftWalStateMachine.SnapshotView snapshotAtLeast(long lsn) throws IOException {

@@ -457,6 +457,20 @@ public final class Spool implements Closeable {
     return out;
   }
 
+  /**
+   * The first LSN a segment file holds, from its name (segments are named by their first LSN).
+   *
+   * @throws IllegalArgumentException when the name is not a spool segment's
+   */
+  public static long segmentFirstLsn(Path segment) {
+    long first = Segment.parseFileName(segment.getFileName().toString());
+    if (first < 0) {
+      throw new IllegalArgumentException(segment + " is not a spool segment file (expected <20 digits>"
+          + SEGMENT_SUFFIX + ")");
+    }
+    return first;
+  }
+
   /** Receives records one at a time. */
   public interface RecordConsumer {
     void accept(SpoolRecord r) throws IOException;

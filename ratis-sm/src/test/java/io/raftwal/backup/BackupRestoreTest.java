@@ -118,6 +118,10 @@ class BackupRestoreTest {
       assertTrue(r.ok(), String.join("\n", r.problems()));
       assertEquals(2, r.segments().size());
       assertEquals(500, all.size());
+      for (String snapshot : snapshotObjects(b)) {
+        assertEquals(List.of("state.bin"), archiveEntries(b, snapshot),
+            snapshot + ": the chain starts at LSN 1, so the snapshot carries no records of its own");
+      }
 
       Restorer.Result latest = Restorer.restore(b, Restorer.Target.latest(), tmp.resolve("restored-latest"), false);
       assertEquals(500, latest.lastLsn());
@@ -148,6 +152,46 @@ class BackupRestoreTest {
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(w::isLeader);
       assertEquals(421, w.append("after restore".getBytes()).join().lsn());
       assertEquals(421, w.readSince(0, 10_000).size());
+    }
+  }
+
+  static List<String> snapshotObjects(Backend b) throws IOException {
+    return b.list(Manifests.SNAPSHOT_PREFIX).stream().filter(k -> k.endsWith(".snapshot")).toList();
+  }
+
+  static List<String> archiveEntries(Backend b, String key) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (java.io.InputStream in = b.openStream(key)) {
+      Artifacts.readSnapshot(in, key, (name, size, body) -> names.add(name));
+    }
+    return names;
+  }
+
+  @Test
+  void aBackupIntoANewBackendCarriesTheRecordsBeforeItsChainInTheSnapshot() throws Exception {
+    try (Cluster c = new Cluster(); LocalFsBackend first = new LocalFsBackend(tmp.resolve("first"));
+         LocalFsBackend second = new LocalFsBackend(tmp.resolve("second"))) {
+      c.append(0, 300);
+      List<SpoolRecord> all = new ArrayList<>(c.records(0));
+      assertTrue(service(c.leader(), first).run(Actor.CLI).ok());
+      c.append(300, 200);
+      all.addAll(c.records(300));
+      BackupResult r = service(c.leader(), second).run(Actor.CLI);
+      assertTrue(r.ok(), r.reason());
+      ChainVerifier.Report report = ChainVerifier.verify(second);
+      assertTrue(report.ok(), String.join("\n", report.problems()));
+      assertEquals(301, report.segments().get(0).lsnStart(), "this backend's chain starts after what the first holds");
+      List<String> entries = archiveEntries(second, snapshotObjects(second).get(0));
+      assertTrue(entries.size() > 1, "the snapshot carries the segments from before the chain: " + entries);
+      for (String e : entries.subList(1, entries.size())) {
+        long firstLsn = Long.parseLong(e.substring("spool/".length(), e.length() - ".seg".length()));
+        assertTrue(firstLsn < 301, e + " starts inside the chain");
+      }
+      Restorer.restore(second, Restorer.Target.latest(), tmp.resolve("restored"), false);
+      List<SpoolRecord> restored = restoredRecords(tmp.resolve("restored"));
+      long from = restored.get(0).lsn();
+      assertTrue(from < 301, "records before the chain came from the snapshot, first LSN " + from);
+      assertEquals(all.subList((int) from - 1, 500), restored);
     }
   }
 
