@@ -157,7 +157,8 @@ public final class ClusterBench {
               .header("Authorization", "Bearer " + ADMIN_TOKEN).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
               java.net.http.HttpResponse.BodyHandlers.ofString());
           note = resp.statusCode() + " " + resp.body().replaceAll(".*\"waitedMs\":(\\d+).*", "waitedMs=$1") + " "
-              + resp.body().replaceAll(".*\"unavailableMs\":(\\d+).*", "unavailableMs=$1");
+              + resp.body().replaceAll(".*\"unavailableMs\":(\\d+).*", "unavailableMs=$1")
+              + (resp.statusCode() == 200 ? "" : " " + resp.body());
         }
         long t1 = System.nanoTime();
         events.add(new long[] {t0, t1});
