@@ -8,10 +8,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -115,47 +113,6 @@ final class Artifacts {
 
   /** Records per page when streaming: small enough that large records stay cheap on the heap. */
   static final int PAGE = 256;
-
-  /** Bytes that passed through, and their SHA-256. */
-  static final class Digesting extends java.io.FilterOutputStream {
-    private final MessageDigest md = newSha256();
-    private long count;
-
-    Digesting(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      md.update((byte) b);
-      count++;
-      out.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      md.update(b, off, len);
-      count += len;
-      out.write(b, off, len);
-    }
-
-    long count() {
-      return count;
-    }
-
-    String hex() {
-      return HexFormat.of().formatHex(md.digest());
-    }
-  }
-
-  /** A stream that hashes what is read through it. */
-  static DigestInputStream digesting(InputStream in) {
-    return new DigestInputStream(in, newSha256());
-  }
-
-  static String hex(DigestInputStream in) {
-    return HexFormat.of().formatHex(in.getMessageDigest().digest());
-  }
 
   static MessageDigest newSha256() {
     try {

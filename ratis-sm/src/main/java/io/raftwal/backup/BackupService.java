@@ -133,6 +133,7 @@ public final class BackupService {
 
   private BackupResult runLocked(long start) throws IOException {
     RaftWalStateMachine.SnapshotView snap = snapshotAtLeast(sm.lastLsn());
+    long snapshotTakenMs = System.currentTimeMillis() - start;
     // Archive at least through the snapshot, so every record it leaves to the chain is in the chain.
     long current = Math.max(sm.lastLsn(), snap.lastLsn());
     String timeline = division.getGroup().getGroupId().getUuid().toString();
@@ -166,19 +167,20 @@ public final class BackupService {
               + " into a new prefix");
         }
         String key = Manifests.walKey(archived + 1, current);
-        Artifacts.Digesting d;
-        try (Backend.Upload u = backend.upload(key, true)) {
-          d = new Artifacts.Digesting(u.out());
+        String sha;
+        long bytes;
+        try (Backend.Upload u = backend.upload(key, true);
+             OverlappedSha256.Output d = new OverlappedSha256.Output(u.out(), "backup-wal")) {
           sm.exportSegment(archived + 1, current, d);
-          d.flush();
+          sha = d.hex();
+          bytes = d.count();
           if (!u.commit()) {
             throw new IOException("a different WAL segment already occupies " + key + " in " + backend.describe());
           }
         }
-        String sha = d.hex();
-        uploaded += d.count();
+        uploaded += bytes;
         backend.put(key + Manifests.SIDECAR, Manifests.write(new Manifests.WalSegmentManifest(key, archived + 1,
-            current, d.count(), System.currentTimeMillis(), sha, prevHash)));
+            current, bytes, System.currentTimeMillis(), sha, prevHash)));
         archived = current;
         prevHash = sha;
         segments++;
@@ -187,6 +189,7 @@ public final class BackupService {
       snapshot.awaitQuietly(); // never leave an upload running behind a failed run
       throw e;
     }
+    long walUploadedMs = System.currentTimeMillis() - start;
     SnapshotUpload snapUpload = snapshot.join();
     String snapKey = snapUpload.key();
     uploaded += snapUpload.bytes();
@@ -210,8 +213,9 @@ public final class BackupService {
     }
     bytesUploaded.addAndGet(uploaded);
     lastSuccessMs.set(System.currentTimeMillis());
-    LOG.info("backup to {}: snapshot {} (LSN {}), archived through LSN {}, {} segment(s), {} bytes", backend.describe(),
-        snapKey, snap.lastLsn(), archived, segments, uploaded);
+    LOG.info("backup to {}: snapshot {} (LSN {}), archived through LSN {}, {} segment(s), {} bytes in {} ms"
+            + " (snapshot taken at {} ms, WAL uploaded at {} ms)", backend.describe(), snapKey, snap.lastLsn(), archived,
+        segments, uploaded, System.currentTimeMillis() - start, snapshotTakenMs, walUploadedMs);
     return new BackupResult("ALLOWED", "", snapKey, snap.index(), archived, current, segments, uploaded, 0);
   }
 
@@ -226,16 +230,19 @@ public final class BackupService {
       return new SnapshotUpload(existing, 0, null);
     }
     String key = Manifests.snapshotKey(snap.index(), start);
-    Artifacts.Digesting d;
-    try (Backend.Upload u = backend.upload(key, true)) {
-      d = new Artifacts.Digesting(u.out());
+    String sha;
+    long bytes;
+    try (Backend.Upload u = backend.upload(key, true);
+         OverlappedSha256.Output d = new OverlappedSha256.Output(u.out(), "backup-snapshot")) {
       Artifacts.packSnapshot(snap.stateFile(), segments, d);
+      sha = d.hex();
+      bytes = d.count();
       if (!u.commit()) {
         throw new IOException("a different snapshot already occupies " + key + " in " + backend.describe());
       }
     }
-    return new SnapshotUpload(key, d.count(), new Manifests.SnapshotManifest(timeline, key, snap.index(), start,
-        snap.lastLsn(), 1, 1, d.hex()));
+    return new SnapshotUpload(key, bytes, new Manifests.SnapshotManifest(timeline, key, snap.index(), start,
+        snap.lastLsn(), 1, 1, sha));
   }
 
   /** The first LSN of this backend's WAL chain, or where it will start when it holds none yet. */

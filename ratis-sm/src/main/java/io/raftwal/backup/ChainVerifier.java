@@ -3,12 +3,9 @@ package io.raftwal.backup;
 import io.raftwal.backend.Backend;
 import io.raftwal.spool.Spool;
 import io.raftwal.spool.SpoolRecord;
-import java.io.BufferedInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -200,7 +197,7 @@ public final class ChainVerifier {
    */
   private static boolean read(Backend b, String key, String expectedSha, List<String> problems, Body body)
       throws IOException {
-    try (DigestInputStream in = Artifacts.digesting(new BufferedInputStream(b.openStream(key), 1 << 16))) {
+    try (OverlappedSha256.Input in = new OverlappedSha256.Input(b.openStream(key), "verify")) {
       IOException bodyFailure = null;
       try {
         body.read(in);
@@ -209,8 +206,7 @@ public final class ChainVerifier {
       } catch (IOException e) {
         bodyFailure = e;
       }
-      in.transferTo(OutputStream.nullOutputStream());
-      String found = Artifacts.hex(in);
+      String found = in.hex(); // over every byte, whatever the body left unread
       if (!found.equals(expectedSha)) {
         problems.add(key + ": sha256 expected " + expectedSha + ", found " + found);
         return false;
