@@ -151,11 +151,14 @@ public final class BackupBench {
       double restoreS = (System.nanoTime() - t0) / 1e9;
       System.out.printf("RESULT backup-bench backend=%s spool_MiB=%d uploaded_MiB=%d backup_MBps=%.1f plain_copy_MBps=%.1f"
               + " ratio=%.2f durable_copy_MBps=%.1f ratio_durable=%.2f restore_s=%.1f restore_MBps=%.1f"
-              + " plain_download_MBps=%.1f restore_ratio=%.2f restore_read_MBps=%.1f restore_read_ratio=%.2f (restore reads and verifies the whole backup once while it replays; LSN %d)%n",
+              + " plain_download_MBps=%.1f restore_ratio=%.2f restore_ratio_durable=%.2f restore_read_MBps=%.1f"
+              + " restore_read_ratio=%.2f (restore reads and verifies the whole backup once while it replays, and forces"
+              + " what it wrote; LSN %d)%n",
           kind, spoolBytes >> 20, r.bytesUploaded() >> 20, r.bytesUploaded() / 1e6 / backupS, floorBytes / 1e6 / floorS,
           (floorBytes / floorS) / (r.bytesUploaded() / backupS), floorBytes / 1e6 / durableS,
           (floorBytes / durableS) / (r.bytesUploaded() / backupS), restoreS, spoolBytes / 1e6 / restoreS,
           floorBytes / 1e6 / downloadS, (floorBytes / downloadS) / (spoolBytes / restoreS),
+          (floorBytes / durableS) / (spoolBytes / restoreS),
           r.bytesUploaded() / 1e6 / restoreS, (floorBytes / downloadS) / (r.bytesUploaded() / restoreS),
           restored.lastLsn());
       backend.close();
