@@ -8,6 +8,7 @@
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 #        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched, 1 KiB / 16)
+#        bash test-cluster/bench/cluster-bench.sh prealloc   (interleaved: Ratis log preallocation 4 MiB vs 64 KiB vs 1 MiB)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-test-cluster/target/benchmarks.jar}
@@ -71,6 +72,18 @@ if [ "${1:-}" = "floor" ]; then   # the unbatched 1 KiB / 16 cell against the no
   for rep in 1 2 3 4; do
     TAG="pair $rep" run_cluster noop load sizes=1024 conc=16 $T
     TAG="pair $rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
+  done
+  exit 0
+fi
+if [ "${1:-}" = "prealloc" ]; then   # raft.server.log.preallocated.size, for every system alike
+  T="prewarm=30 warmup=3 measure=10"
+  for rep in 1 2; do
+    for P in 4MB 64KB 1MB; do
+      export SERVER_ARGS="raft.server.log.preallocated.size=$P"
+      TAG="rep$rep" run_cluster noop load sizes=1024 conc=16 $T
+      TAG="rep$rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
+      TAG="rep$rep" run_cluster raftwal load batch=on sizes=128 conc=128 $T
+    done
   done
   exit 0
 fi
