@@ -20,6 +20,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +61,7 @@ public final class RaftWal implements Closeable {
   private final SwitchoverService switchover;
   private final Journal journal;
   private final EventSink events;
+  private final Thread peerProbe;
 
   private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId,
       Journal journal, EventSink events) {
@@ -86,6 +88,50 @@ public final class RaftWal implements Closeable {
     }
     long every = config.slotAckInterval().toMillis();
     scheduler.scheduleWithFixedDelay(this::maintainSlots, every, every, TimeUnit.MILLISECONDS);
+    this.peerProbe = new Thread(this::probePeers, "raftwal-" + config.nodeId() + "-peer-probe");
+    peerProbe.setDaemon(true);
+    peerProbe.start();
+  }
+
+  /** How long a starting node keeps asking peers that have not answered yet. */
+  static final long PEER_PROBE_MS = 30_000;
+
+  /**
+   * Asks every peer for its group info until each has answered or {@link #PEER_PROBE_MS} passed,
+   * and logs which peers this node reaches. It also loads and runs this JVM's gRPC client paths
+   * before an election needs them: in the handover benchmark a node becoming leader for the
+   * first time spent about 250 ms of its election loading them.
+   */
+  private void probePeers() {
+    java.util.Set<String> waiting = new java.util.TreeSet<>();
+    config.peers().stream().map(Peer::id).filter(id -> !id.equals(config.nodeId())).forEach(waiting::add);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_PROBE_MS);
+    List<String> reached = new ArrayList<>();
+    while (!waiting.isEmpty() && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
+      for (java.util.Iterator<String> it = waiting.iterator(); it.hasNext(); ) {
+        String id = it.next();
+        try {
+          client.ratis().getGroupManagementApi(RaftPeerId.valueOf(id)).info(groupId);
+          reached.add(id);
+          it.remove();
+        } catch (IOException | RuntimeException notYet) {
+          // not up yet, or closing: asked again below while time is left
+        }
+      }
+      if (!waiting.isEmpty()) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+    if (waiting.isEmpty()) {
+      LOG.info("node {} reaches every peer: {}", config.nodeId(), reached);
+    } else {
+      LOG.warn("node {} reaches {} but not {} after {} s; check that they run and that {} is reachable",
+          config.nodeId(), reached, waiting, PEER_PROBE_MS / 1000, waiting);
+    }
   }
 
   /**
@@ -255,6 +301,7 @@ public final class RaftWal implements Closeable {
    */
   @Override
   public void close() throws IOException {
+    peerProbe.interrupt();
     batcher.close();
     try {
       long commit = server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
