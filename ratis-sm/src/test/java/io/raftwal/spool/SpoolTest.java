@@ -408,4 +408,17 @@ class SpoolTest {
       assertEquals(records(1, n), all(s));
     }
   }
+
+  @Test
+  void segmentFirstLsnComesFromTheFileNameAndOtherNamesAreRefused() throws IOException {
+    try (Spool s = Spool.open(tmp.resolve("named"), SpoolOptions.defaults().withSegmentBytes(4096).withSync(0, 0))) {
+      s.append(records(1, 200));
+      List<Long> firsts = s.segments().stream().map(seg -> Spool.segmentFirstLsn(seg.path())).toList();
+      assertEquals(s.segments().stream().map(SegmentInfo::firstLsn).toList(), firsts);
+      assertTrue(firsts.size() > 1, "several segments, so more than LSN 1 is named");
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Spool.segmentFirstLsn(tmp.resolve("state.bin")));
+    assertTrue(e.getMessage().contains("state.bin"), e.getMessage());
+  }
 }
