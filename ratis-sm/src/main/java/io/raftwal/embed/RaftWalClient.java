@@ -35,6 +35,7 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.ExceptionDependentRetry;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -51,7 +52,8 @@ public final class RaftWalClient implements Closeable {
   private final RaftGroup group;
   private final Duration timeout;
   private static final long RETRY_SLEEP_MS = 25;
-  private static final long HANDOVER_POLL_MS = 5;
+  private static final long HANDOVER_POLL_BASE_MS = 3;
+  private static final long HANDOVER_POLL_MAX_MS = 100;
   private static final long FROZEN_POLL_MAX_MS = 20;
 
   public RaftWalClient(List<Peer> peers, UUID groupId, Duration requestTimeout) {
@@ -70,17 +72,21 @@ public final class RaftWalClient implements Closeable {
    * Ratis's own retries (same call id, so its retry cache de-duplicates them). A new leader
    * refuses writes as not ready only until its first entry commits, one commit round, and a
    * member that has just stepped down names no leader only until the new one's first heartbeat:
-   * both end within tens of milliseconds, so they are polled every {@value #HANDOVER_POLL_MS} ms
-   * and a writer resumes as soon as the new leader can take it. A NotLeader that names the
-   * leader is retried at once by Ratis whatever the policy says. Everything else (timeouts, a
-   * member down) waits {@value #RETRY_SLEEP_MS} ms.
+   * both usually end within tens of milliseconds, so they are polled from a few ms on, doubling
+   * (with jitter) up to {@value #HANDOVER_POLL_MAX_MS} ms: a writer resumes soon after the new
+   * leader can take it, yet an election after a crash (1-2 s without a leader) is not flooded by
+   * every request in flight asking every few ms. A NotLeader that names the leader is retried at
+   * once by Ratis whatever the policy says. Everything else (timeouts, a member down) waits
+   * {@value #RETRY_SLEEP_MS} ms.
    */
   static RetryPolicy retryPolicy(Duration requestTimeout) {
     // Each kind of failure may use up the request timeout on its own; no more.
-    int polls = (int) Math.max(40, requestTimeout.toMillis() / HANDOVER_POLL_MS);
+    int polls = (int) Math.max(40, requestTimeout.toMillis() / HANDOVER_POLL_MAX_MS + 10);
     int sleeps = (int) Math.max(40, requestTimeout.toMillis() / RETRY_SLEEP_MS);
-    RetryPolicy poll = RetryPolicies.retryUpToMaximumCountWithFixedSleep(polls,
-        TimeDuration.valueOf(HANDOVER_POLL_MS, TimeUnit.MILLISECONDS));
+    RetryPolicy poll = ExponentialBackoffRetry.newBuilder()
+        .setBaseSleepTime(TimeDuration.valueOf(HANDOVER_POLL_BASE_MS, TimeUnit.MILLISECONDS))
+        .setMaxSleepTime(TimeDuration.valueOf(HANDOVER_POLL_MAX_MS, TimeUnit.MILLISECONDS))
+        .setMaxAttempts(polls).build();
     return ExceptionDependentRetry.newBuilder()
         .setExceptionToPolicy(LeaderNotReadyException.class, poll)
         .setExceptionToPolicy(NotLeaderException.class, poll)
