@@ -148,8 +148,12 @@ public final class ClusterBench {
         long t0 = System.nanoTime();
         String note;
         if (method.equals("transfer")) {
-          var reply = client.ratis().admin().transferLeadership(RaftPeerId.valueOf(target), 10_000);
-          note = reply.isSuccess() ? "ok" : String.valueOf(reply.getException());
+          try {
+            var reply = client.ratis().admin().transferLeadership(RaftPeerId.valueOf(target), 10_000);
+            note = reply.isSuccess() ? "ok" : String.valueOf(reply.getException());
+          } catch (java.io.IOException e) { // a refused transfer is a result of the run, not the end of it
+            note = "FAILED " + e;
+          }
         } else {
           String body = "{\"to\":\"" + target + "\",\"mode\":\"coordinated\",\"deadlineMs\":5000}";
           int port = basePort + 10 + Integer.parseInt(leader.substring(1));
