@@ -3,6 +3,7 @@
 #   the no-op Ratis floor (raftwal's own Ratis settings), raftwal unbatched, raftwal batched,
 #   and a 3-member etcd through ../shared/floors (needs: apt-get install -y etcd-server etcd-client).
 # usage: bash test-cluster/bench/cluster-bench.sh [prewarm=60] [warmup=3] [measure=12]
+#        (env: SERVER_ARGS=raft.x=y for every server, EXTRA_n1..EXTRA_n3 JVM flags for one, GC=, JAR=, TAG=)
 #        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
@@ -22,7 +23,8 @@ run_cluster() { # system, then load args
   local system=$1; shift
   rm -rf "$DIR"; local pids=""
   for id in n1 n2 n3; do
-    java $JVM $GC -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" ${SERVER_ARGS:-} > "$DIR-$id.log" 2>&1 &
+    local extra="EXTRA_$id" # per-node JVM flags, e.g. EXTRA_n2="-Xlog:class+load:file=/tmp/cl-n2.log:uptime"
+    java $JVM $GC ${!extra:-} -cp "$JAR" io.raftwal.bench.ClusterBench server id=$id system=$system dir="$DIR" ${SERVER_ARGS:-} > "$DIR-$id.log" 2>&1 &
     pids="$pids $!"
   done
   local tag="${TAG:-}${SERVER_ARGS:+ $SERVER_ARGS}"
