@@ -134,8 +134,9 @@ public final class BackupService {
   private BackupResult runLocked(long start) throws IOException {
     RaftWalStateMachine.SnapshotView snap = snapshotAtLeast(sm.lastLsn());
     long snapshotTakenMs = System.currentTimeMillis() - start;
-    // Archive at least through the snapshot, so every record it leaves to the chain is in the chain.
-    long current = Math.max(sm.lastLsn(), snap.lastLsn());
+    // Read after the snapshot, so the WAL reaches at least its last LSN: every record the
+    // snapshot leaves to the chain is in the chain.
+    long current = sm.lastLsn();
     String timeline = division.getGroup().getGroupId().getUuid().toString();
     // The chain carries every record from its first LSN on, so the snapshot carries only the
     // segments before it: each record is uploaded (and restored) once, not twice.

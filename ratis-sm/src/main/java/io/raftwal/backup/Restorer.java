@@ -149,7 +149,7 @@ public final class Restorer {
             throw new IOException(e.getMessage(), e);
           }
         } else {
-          long first = Long.parseLong(name.substring("spool/".length(), name.length() - ".seg".length()));
+          long first = Spool.segmentFirstLsn(Path.of(name));
           if (first < chainStart && first <= want) {
             Spool.readSegment(body, first, m.snapshotKey() + ":" + name, this::fromSnapshot);
           }

@@ -184,7 +184,7 @@ class BackupRestoreTest {
       List<String> entries = archiveEntries(second, snapshotObjects(second).get(0));
       assertTrue(entries.size() > 1, "the snapshot carries the segments from before the chain: " + entries);
       for (String e : entries.subList(1, entries.size())) {
-        long firstLsn = Long.parseLong(e.substring("spool/".length(), e.length() - ".seg".length()));
+        long firstLsn = Spool.segmentFirstLsn(Path.of(e));
         assertTrue(firstLsn < 301, e + " starts inside the chain");
       }
       Restorer.restore(second, Restorer.Target.latest(), tmp.resolve("restored"), false);
