@@ -42,6 +42,15 @@ public interface Backend extends Closeable {
   /** Starts writing {@code key}; with {@code ifAbsent}, the commit never replaces an existing object. */
   Upload upload(String key, boolean ifAbsent) throws IOException;
 
+  /**
+   * As {@link #upload(String, boolean)}, for a producer that knows its exact length up front: a
+   * backend may then send the object in one request instead of in parts it must join at the end.
+   * Writing more or fewer than {@code length} bytes fails the upload, and nothing is published.
+   */
+  default Upload upload(String key, boolean ifAbsent, long length) throws IOException {
+    return new ExactLengthUpload(upload(key, ifAbsent), key, length);
+  }
+
   /** Reads {@code key} as a stream; a missing key is a {@link FileNotFoundException}. */
   InputStream openStream(String key) throws IOException;
 

@@ -46,6 +46,8 @@ public final class S3Backend implements Backend {
   static final long PART_BYTES = 8L << 20;
   /** Parts sent concurrently per upload; with the one being filled, bounds an upload's memory. */
   static final int PARTS_IN_FLIGHT = 3;
+  /** The largest object S3 accepts in one PUT; a longer stream of known length goes up in parts. */
+  static final long MAX_SINGLE_PUT_BYTES = 5L << 30;
 
   private final S3Client s3;
   private final String bucket;
@@ -102,6 +104,22 @@ public final class S3Backend implements Backend {
       return new Taken();
     }
     return new PartUpload(key, ifAbsent ? "*" : null);
+  }
+
+  /**
+   * A stream of known length goes up as one PUT that reads it while the producer writes it: a
+   * multipart upload costs a second pass over the bytes when the server joins the parts (S3Proxy's
+   * filesystem store copies the whole object at completion), and a copy of each part in memory.
+   */
+  @Override
+  public Upload upload(String key, boolean ifAbsent, long length) throws IOException {
+    if (length <= PART_BYTES || length > MAX_SINGLE_PUT_BYTES) {
+      return new ExactLengthUpload(upload(key, ifAbsent), key, length);
+    }
+    if (ifAbsent && exists(key)) {
+      return new ExactLengthUpload(new Taken(), key, length);
+    }
+    return new StreamedPut(key, ifAbsent ? "*" : null, length);
   }
 
   /** An upload whose key is already taken: accepts the bytes and publishes nothing. */
@@ -258,6 +276,205 @@ public final class S3Backend implements Backend {
       if (!done) {
         done = true;
         abort();
+      }
+    }
+  }
+
+  /**
+   * One PUT whose body the SDK reads, on a sender thread, from chunks the producer hands over
+   * (a few in flight, so memory stays bounded whatever the length). The body cannot be replayed:
+   * a request the SDK would retry fails instead, and the backup run that wrote it fails cleanly.
+   */
+  private final class StreamedPut extends OutputStream implements Upload {
+    private static final int CHUNK = 512 << 10; // under half a G1 region, so never a humongous object
+    private static final int CHUNKS = 4;
+    private final String key;
+    private final long length;
+    private final java.util.concurrent.BlockingQueue<java.nio.ByteBuffer> full =
+        new java.util.concurrent.ArrayBlockingQueue<>(CHUNKS + 1);
+    private final java.util.concurrent.BlockingQueue<byte[]> free = new java.util.concurrent.ArrayBlockingQueue<>(CHUNKS);
+    private final CompletableFuture<Void> sent;
+    private final AtomicBoolean opened = new AtomicBoolean();
+    private volatile boolean abandoned;
+    private byte[] chunk;
+    private int len;
+    private long written;
+    private boolean done;
+
+    StreamedPut(String key, String ifNoneMatch, long length) {
+      this.key = key;
+      this.length = length;
+      for (int i = 0; i < CHUNKS; i++) {
+        free.add(new byte[CHUNK]);
+      }
+      software.amazon.awssdk.http.ContentStreamProvider body = () -> {
+        if (!opened.compareAndSet(false, true)) {
+          throw new IllegalStateException("the streamed upload of " + key + " cannot be sent twice");
+        }
+        return new ChunkStream();
+      };
+      PutObjectRequest request = conditional(PutObjectRequest.builder().bucket(bucket).key(k(key)).contentLength(length),
+          ifNoneMatch, null);
+      sent = CompletableFuture.runAsync(() -> s3.putObject(request,
+          RequestBody.fromContentProvider(body, length, "application/octet-stream")), partSenders);
+    }
+
+    @Override
+    public OutputStream out() {
+      return this;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) throws IOException {
+      if (written + n > length) {
+        throw ExactLengthUpload.mismatch(key, length, written + n);
+      }
+      while (n > 0) {
+        if (chunk == null) {
+          chunk = handOver(() -> free.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS));
+          len = 0;
+        }
+        int k = Math.min(n, chunk.length - len);
+        System.arraycopy(b, off, chunk, len, k);
+        len += k;
+        off += k;
+        n -= k;
+        written += k;
+        if (len == chunk.length) {
+          pass();
+        }
+      }
+    }
+
+    private void pass() throws IOException {
+      java.nio.ByteBuffer piece = java.nio.ByteBuffer.wrap(chunk, 0, len);
+      handOver(() -> full.offer(piece, 50, java.util.concurrent.TimeUnit.MILLISECONDS) ? Boolean.TRUE : null);
+      chunk = null;
+    }
+
+    private interface Wait<T> {
+      T poll() throws InterruptedException;
+    }
+
+    /** Waits for the sender, failing as soon as the PUT has ended instead of waiting on it forever. */
+    private <T> T handOver(Wait<T> w) throws IOException {
+      try {
+        T t;
+        while ((t = w.poll()) == null) {
+          if (sent.isDone()) {
+            throw sendFailure(null);
+          }
+        }
+        return t;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while uploading " + key);
+      }
+    }
+
+    private IOException sendFailure(Throwable t) {
+      Throwable cause = t;
+      if (cause == null) {
+        try {
+          sent.join();
+          return new IOException(describe() + ": the upload of " + key + " ended before its body was sent");
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+          cause = e;
+        }
+      }
+      while (cause instanceof CompletionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return cause instanceof SdkException e ? failure(e)
+          : new IOException(describe() + ": uploading " + key + " failed: " + cause, cause);
+    }
+
+    @Override
+    public boolean commit() throws IOException {
+      done = true;
+      if (written != length) {
+        abandon();
+        throw ExactLengthUpload.mismatch(key, length, written);
+      }
+      if (chunk != null && len > 0) {
+        pass();
+      }
+      try {
+        sent.join();
+        return true;
+      } catch (CompletionException e) {
+        IOException f = sendFailure(e);
+        if (f instanceof S3Failure s3f && (s3f.status == 412 || s3f.status == 409)) {
+          return false;
+        }
+        throw f;
+      }
+    }
+
+    /** Ends the body early: the SDK's read fails, the request is aborted, nothing is published. */
+    private void abandon() {
+      abandoned = true;
+      full.clear();
+      try {
+        sent.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception expected) {
+        // the PUT was meant to fail
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!done) {
+        done = true;
+        abandon();
+      }
+    }
+
+    /** The body as the SDK reads it: the producer's chunks, in order. */
+    private final class ChunkStream extends InputStream {
+      private java.nio.ByteBuffer current;
+      private long read;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int n) throws IOException {
+        if (n == 0) {
+          return 0;
+        }
+        while (current == null || !current.hasRemaining()) {
+          if (current != null) {
+            free.offer(current.array());
+            current = null;
+          }
+          if (read == length) {
+            return -1;
+          }
+          try {
+            while (current == null) {
+              if (abandoned) {
+                throw new IOException("the upload of " + key + " was abandoned by its producer");
+              }
+              current = full.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while sending " + key);
+          }
+        }
+        int k = Math.min(n, current.remaining());
+        current.get(b, off, k);
+        read += k;
+        return k;
       }
     }
   }

@@ -170,7 +170,8 @@ public final class BackupService {
         String key = Manifests.walKey(archived + 1, current);
         String sha;
         long bytes;
-        try (Backend.Upload u = backend.upload(key, true);
+        // its exact length lets the backend send it in one request rather than in parts to join
+        try (Backend.Upload u = backend.upload(key, true, sm.exportSize(archived + 1, current));
              OverlappedSha256.Output d = new OverlappedSha256.Output(u.out(), "backup-wal")) {
           sm.exportSegment(archived + 1, current, d);
           sha = d.hex();

@@ -535,6 +535,65 @@ public final class Spool implements Closeable {
   }
 
   /**
+   * The number of bytes {@link #exportSegment} writes for LSNs {@code fromLsn..toLsn}, found from
+   * segment sizes and the frames next to the two ends (located through the seek index), not by
+   * reading the range: an upload can declare its exact length before the first byte goes out.
+   *
+   * @throws WalRemovedException when {@code fromLsn} was pruned
+   */
+  public long exportSize(long fromLsn, long toLsn) throws IOException {
+    if (fromLsn < 1 || toLsn < fromLsn || toLsn > currentLsn) {
+      throw new IllegalArgumentException("LSNs " + fromLsn + ".." + toLsn + " are not a range of this spool (1.."
+          + currentLsn + ")");
+    }
+    List<Segment> segs = segments;
+    if (segs.isEmpty() || fromLsn < segs.get(0).firstLsn) {
+      throw new WalRemovedException(fromLsn - 1, oldestLsn());
+    }
+    long size = FrameCodec.SEGMENT_HEADER_BYTES;
+    for (int i = 0; i < segs.size(); i++) {
+      Segment seg = segs.get(i);
+      // A segment holds LSNs up to the next one's first; only the newest may still grow, so its
+      // end is read from the frame of toLsn rather than from its (moving) size.
+      long last = i + 1 < segs.size() ? segs.get(i + 1).firstLsn - 1 : Long.MAX_VALUE;
+      if (last < fromLsn || seg.firstLsn > toLsn || last < seg.firstLsn) {
+        continue;
+      }
+      long start = fromLsn > seg.firstLsn ? locate(seg, fromLsn)[0] : FrameCodec.SEGMENT_HEADER_BYTES;
+      long end;
+      if (toLsn < last) {
+        long[] frame = locate(seg, toLsn);
+        end = frame[0] + frame[1];
+      } else {
+        end = seg.end;
+      }
+      size += end - start;
+    }
+    return size;
+  }
+
+  /** The offset and length of LSN {@code lsn}'s frame in {@code seg}, scanning from the nearest checkpoint. */
+  private long[] locate(Segment seg, long lsn) throws IOException {
+    SeekPosition seek = index.floor(lsn);
+    long start = seek != null && seek.segmentFirstLsn() == seg.firstLsn ? seek.offset() : FrameCodec.SEGMENT_HEADER_BYTES;
+    try (FileChannel ch = FileChannel.open(seg.path, StandardOpenOption.READ)) {
+      FrameReader reader = new FrameReader(ch, start, seg.end, READ_BUFFER_BYTES);
+      FrameReader.Step step;
+      while ((step = reader.next()) != FrameReader.Step.END) {
+        if (step == FrameReader.Step.BAD) {
+          throw new SpoolCorruptException(seg.path, reader.offset(), reader.badReason());
+        }
+        if (reader.currentLsn() == lsn) {
+          return new long[] {reader.currentOffset(), reader.currentLength()};
+        }
+      }
+    } catch (NoSuchFileException pruned) {
+      throw new WalRemovedException(lsn - 1, oldestLsn());
+    }
+    throw new IOException("spool " + dir + ": LSN " + lsn + " is not in segment " + seg.path.getFileName());
+  }
+
+  /**
    * Reads the records of one segment's bytes (as {@link #exportSegment} writes them), checking
    * the header's first LSN, every frame's checksum and that LSNs follow one another. Unlike
    * opening a spool, nothing is repaired: a torn or damaged frame anywhere is an error.

@@ -622,6 +622,11 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     return spool.exportSegment(fromLsn, toLsn, out);
   }
 
+  /** What {@link #exportSegment} writes for {@code fromLsn..toLsn}, in bytes; see {@link io.raftwal.spool.Spool#exportSize}. */
+  public long exportSize(long fromLsn, long toLsn) throws IOException {
+    return spool.exportSize(fromLsn, toLsn);
+  }
+
   /** The slot catalog as applied on this node. */
   public List<Slot> slots() {
     return slots.list();

@@ -56,6 +56,36 @@ class BackendTest {
     assertFalse(b.exists("wal/abandoned.wal"), "an upload closed without a commit leaves nothing");
     b.delete("wal/streamed.wal");
 
+    // streamed with its length declared (S3: one PUT read while it is written)
+    try (Backend.Upload u = b.upload("wal/sized.wal", true, stream.length)) {
+      for (int off = 0; off < stream.length; off += 70_000) {
+        u.out().write(stream, off, Math.min(70_000, stream.length - off));
+      }
+      assertTrue(u.commit());
+    }
+    try (java.io.InputStream in = b.openStream("wal/sized.wal")) {
+      assertArrayEquals(stream, in.readAllBytes());
+    }
+    try (Backend.Upload u = b.upload("wal/sized.wal", true, stream.length)) {
+      u.out().write(stream);
+      assertFalse(u.commit(), "write-once holds for uploads of a declared length");
+    }
+    b.delete("wal/sized.wal");
+    try (Backend.Upload u = b.upload("wal/short.wal", true, stream.length)) {
+      u.out().write(stream, 0, stream.length - 1);
+      java.io.IOException e = assertThrows(java.io.IOException.class, u::commit);
+      assertTrue(e.getMessage().contains("declared " + stream.length + " bytes"), e.getMessage());
+    }
+    try (Backend.Upload u = b.upload("wal/long.wal", true, 1000)) {
+      assertThrows(java.io.IOException.class, () -> u.out().write(new byte[1001]));
+    }
+    try (Backend.Upload u = b.upload("wal/abandoned.wal", true, stream.length)) {
+      u.out().write(stream, 0, (int) S3Backend.PART_BYTES + 5);
+    }
+    for (String k : new String[] {"wal/short.wal", "wal/long.wal", "wal/abandoned.wal"}) {
+      assertFalse(b.exists(k), k + ": an upload of the wrong length, or closed without a commit, leaves nothing");
+    }
+
     assertEquals(List.of("wal/a.json"), b.list("wal/"));
     assertEquals(List.of("snapshots/000000000001-1.snapshot", "wal/a.json"), b.list(""));
 
@@ -105,6 +135,27 @@ class BackendTest {
         u.out().write(part, 0, 10);
         u.commit();
       }, "a part that cannot be sent fails the upload");
+      u.close();
+      server.start();
+      assertFalse(b.exists("wal/cut.wal"), "no torn object is visible");
+      assertEquals(List.of(), b.list("wal/"));
+    }
+  }
+
+  @Test
+  void anS3UploadOfDeclaredLengthCutOffMidStreamFailsAndLeavesNoObject() throws Exception {
+    try (S3Server server = new S3Server(tmp.resolve("s3")); S3Backend b = server.backend("p")) {
+      byte[] part = new byte[(int) S3Backend.PART_BYTES];
+      new Random(4).nextBytes(part);
+      Backend.Upload u = b.upload("wal/cut.wal", true, 4L * part.length);
+      u.out().write(part);
+      server.stop();
+      assertThrows(java.io.IOException.class, () -> {
+        for (int i = 0; i < 3; i++) {
+          u.out().write(part);
+        }
+        u.commit();
+      }, "a body that cannot be sent fails the upload instead of blocking its producer");
       u.close();
       server.start();
       assertFalse(b.exists("wal/cut.wal"), "no torn object is visible");

@@ -248,6 +248,28 @@ class SpoolTest {
   }
 
   @Test
+  void exportSizeIsExactlyWhatTheExportWritesForAnyRange() throws IOException {
+    try (Spool s = filled(tmp.resolve("s"), SMALL, 400)) {
+      List<SegmentInfo> segs = s.segments();
+      assertTrue(segs.size() > 3, "ranges must cross segment boundaries");
+      long secondFirst = segs.get(1).firstLsn();
+      long[][] ranges = {
+          {1, 400}, {1, 1}, {400, 400}, {57, 333}, {secondFirst, secondFirst}, {secondFirst - 1, secondFirst},
+          {secondFirst, segs.get(2).firstLsn() - 1}, {2, segs.get(2).firstLsn()}, {secondFirst + 1, 400}};
+      for (long[] r : ranges) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long written = s.exportSegment(r[0], r[1], out);
+        assertEquals(written, s.exportSize(r[0], r[1]), "LSNs " + r[0] + ".." + r[1]);
+      }
+      // the newest segment still grows: the size of a range ending inside it does not move
+      long before = s.exportSize(390, 400);
+      s.append(records(401, 420));
+      assertEquals(before, s.exportSize(390, 400));
+      assertThrows(IllegalArgumentException.class, () -> s.exportSize(300, 421));
+    }
+  }
+
+  @Test
   void readingASegmentStreamRefusesDamageInsteadOfCuttingIt() throws IOException {
     byte[] bytes;
     try (Spool s = filled(tmp.resolve("s"), SMALL, 50)) {
