@@ -100,6 +100,7 @@ public final class BackupBench {
       }
       // floor: the same bytes copied plainly
       long floorBytes = 0;
+      settleDisk();
       long t0 = System.nanoTime();
       int n = 0;
       for (SegmentInfo seg : wal.stateMachine().spoolSegments()) {
@@ -120,6 +121,7 @@ public final class BackupBench {
       double downloadS = floorS;
       if (raw != null) {
         Path down = Files.createDirectories(root.resolve("plain-download"));
+        settleDisk();
         t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
           String key = "plain/" + i;
@@ -128,6 +130,7 @@ public final class BackupBench {
         downloadS = (System.nanoTime() - t0) / 1e9;
       } else {
         Path durable = Files.createDirectories(root.resolve("plain-durable"));
+        settleDisk();
         t0 = System.nanoTime();
         for (SegmentInfo seg : wal.stateMachine().spoolSegments()) {
           Path to = durable.resolve(seg.path().getFileName());
@@ -140,27 +143,33 @@ public final class BackupBench {
       }
       BackupService svc = new BackupService(wal.server().getDivision(wal.server().getGroupIds().iterator().next()),
           wal.stateMachine(), wal.client(), backend, EventSink.NONE);
+      settleDisk();
       t0 = System.nanoTime();
+      long backupCpu0 = processCpuNanos();
       BackupResult r = svc.run(Actor.CLI);
       double backupS = (System.nanoTime() - t0) / 1e9;
+      double backupCpuS = (processCpuNanos() - backupCpu0) / 1e9;
       if (!r.ok()) {
         throw new IllegalStateException("backup failed: " + r.reason());
       }
+      settleDisk();
       t0 = System.nanoTime();
+      long cpu0 = processCpuNanos();
       Restorer.Result restored = Restorer.restore(backend, Restorer.Target.latest(), root.resolve("restored"), false);
       double restoreS = (System.nanoTime() - t0) / 1e9;
+      double restoreCpuS = (processCpuNanos() - cpu0) / 1e9;
       System.out.printf("RESULT backup-bench backend=%s spool_MiB=%d uploaded_MiB=%d backup_MBps=%.1f plain_copy_MBps=%.1f"
               + " ratio=%.2f durable_copy_MBps=%.1f ratio_durable=%.2f restore_s=%.1f restore_MBps=%.1f"
               + " plain_download_MBps=%.1f restore_ratio=%.2f restore_ratio_durable=%.2f restore_read_MBps=%.1f"
-              + " restore_read_ratio=%.2f (restore reads and verifies the whole backup once while it replays, and forces"
-              + " what it wrote; LSN %d)%n",
+              + " restore_read_ratio=%.2f backup_cpu_s=%.2f restore_cpu_s=%.2f (restore reads and verifies the whole"
+              + " backup once while it replays, and forces what it wrote; LSN %d)%n",
           kind, spoolBytes >> 20, r.bytesUploaded() >> 20, r.bytesUploaded() / 1e6 / backupS, floorBytes / 1e6 / floorS,
           (floorBytes / floorS) / (r.bytesUploaded() / backupS), floorBytes / 1e6 / durableS,
           (floorBytes / durableS) / (r.bytesUploaded() / backupS), restoreS, spoolBytes / 1e6 / restoreS,
           floorBytes / 1e6 / downloadS, (floorBytes / downloadS) / (spoolBytes / restoreS),
           (floorBytes / durableS) / (spoolBytes / restoreS),
           r.bytesUploaded() / 1e6 / restoreS, (floorBytes / downloadS) / (r.bytesUploaded() / restoreS),
-          restored.lastLsn());
+          backupCpuS, restoreCpuS, restored.lastLsn());
       backend.close();
       if (raw != null) {
         raw.close();
@@ -174,5 +183,20 @@ public final class BackupBench {
       }
     }
     System.exit(0);
+  }
+
+  /** CPU time of this whole JVM (the S3 server included, when it runs in it). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /**
+   * Waits until the disk has written back what earlier phases left dirty in the page cache, so
+   * each timed phase pays for its own writes only (a restore forces its spool, and would
+   * otherwise also wait on the writeback of the upload before it).
+   */
+  static void settleDisk() throws Exception {
+    new ProcessBuilder("sync").inheritIO().start().waitFor();
   }
 }
