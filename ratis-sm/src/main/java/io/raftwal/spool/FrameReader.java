@@ -144,6 +144,8 @@ final class FrameReader {
         return false;
       }
       end += read;
+      // A frame's checks read the buffer through the view: it must cover every byte read so far.
+      view.limit(end);
     }
     return true;
   }

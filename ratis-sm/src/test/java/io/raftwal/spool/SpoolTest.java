@@ -270,6 +270,27 @@ class SpoolTest {
   }
 
   @Test
+  void aSegmentStreamThatArrivesInShortReadsYieldsEveryRecord() throws IOException {
+    byte[] bytes;
+    try (Spool s = filled(tmp.resolve("s"), SpoolOptions.defaults(), 2_000)) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      s.exportSegment(1, 2_000, out);
+      bytes = out.toByteArray();
+    }
+    // a network stream hands over whatever has arrived: frames straddle every read boundary
+    Random sizes = new Random(11);
+    java.io.InputStream trickle = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(bytes)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return super.read(b, off, Math.min(len, 1 + sizes.nextInt(300)));
+      }
+    };
+    List<SpoolRecord> back = new ArrayList<>();
+    assertEquals(2_000, Spool.readSegment(trickle, 1, "trickle", back::add));
+    assertEquals(records(1, 2_000), back);
+  }
+
+  @Test
   void readingASegmentStreamRefusesDamageInsteadOfCuttingIt() throws IOException {
     byte[] bytes;
     try (Spool s = filled(tmp.resolve("s"), SMALL, 50)) {
