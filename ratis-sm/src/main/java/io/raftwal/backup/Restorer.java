@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -80,6 +81,7 @@ public final class Restorer {
         // precede the WAL's: read the snapshots beside the segments.
         ChainVerifier.checkContents(b, report, replay, chainStart <= 1);
         refuseIfProblems(b, report);
+        replay.flush();
         if (replay.state == null) {
           throw new IOException(base.snapshotKey() + ": the archive has no state.bin; nothing restored");
         }
@@ -119,8 +121,14 @@ public final class Restorer {
     }
   }
 
-  /** Builds the restored spool from the artifacts as the verifier streams them past. */
+  /**
+   * Builds the restored spool from the artifacts as the verifier streams them past. Records go
+   * to the spool in batches of up to {@link #BATCH_BYTES}: one write per batch rather than per
+   * record, which for small records is what bounds a restore.
+   */
   private static final class Replay implements ChainVerifier.Visitor {
+    static final int BATCH_BYTES = 1 << 20;
+    static final int BATCH_RECORDS = 4096;
     final Manifests.SnapshotManifest base;
     final long chainStart;
     final long want;
@@ -128,12 +136,17 @@ public final class Restorer {
     volatile AppliedState state;
     int segmentsReplayed;
     private Manifests.WalSegmentManifest lastSegment;
+    private final List<SpoolRecord> pending = new ArrayList<>();
+    private long pendingBytes;
+    /** The last LSN appended or waiting in {@link #pending}. */
+    private long last;
 
     Replay(Manifests.SnapshotManifest base, long chainStart, long want, Spool spool) {
       this.base = base;
       this.chainStart = chainStart;
       this.want = want;
       this.spool = spool;
+      this.last = spool.currentLsn();
     }
 
     @Override
@@ -157,24 +170,42 @@ public final class Restorer {
       });
     }
 
-    private void fromSnapshot(SpoolRecord r) throws IOException {
-      if (r.lsn() < chainStart && r.lsn() <= want && r.lsn() > spool.currentLsn()) {
-        spool.append(r);
+    private synchronized void fromSnapshot(SpoolRecord r) throws IOException {
+      if (r.lsn() < chainStart && r.lsn() <= want && r.lsn() > last) {
+        add(r);
       }
     }
 
     @Override
-    public void record(Manifests.WalSegmentManifest s, SpoolRecord r) throws IOException {
-      if (r.lsn() <= spool.currentLsn() || r.lsn() > want) {
+    public synchronized void record(Manifests.WalSegmentManifest s, SpoolRecord r) throws IOException {
+      if (r.lsn() <= last || r.lsn() > want) {
         return;
       }
-      if (spool.currentLsn() != 0 && r.lsn() != spool.currentLsn() + 1) {
-        throw new IOException(s.key() + ": LSN " + r.lsn() + " does not follow " + spool.currentLsn());
+      if (last != 0 && r.lsn() != last + 1) {
+        throw new IOException(s.key() + ": LSN " + r.lsn() + " does not follow " + last);
       }
-      spool.append(r);
+      add(r);
       if (s != lastSegment) {
         lastSegment = s;
         segmentsReplayed++;
+      }
+    }
+
+    private void add(SpoolRecord r) throws IOException {
+      pending.add(r);
+      pendingBytes += r.payload().length;
+      last = r.lsn();
+      if (pendingBytes >= BATCH_BYTES || pending.size() >= BATCH_RECORDS) {
+        flush();
+      }
+    }
+
+    /** Writes what is pending; called once more when the whole backup has been read. */
+    synchronized void flush() throws IOException {
+      if (!pending.isEmpty()) {
+        spool.append(pending);
+        pending.clear();
+        pendingBytes = 0;
       }
     }
   }

@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Backup and restore throughput for a spool of {@code sizeMiB}, beside a plain copy of the same
  * bytes: {@code Files.copy} for the filesystem, one SDK {@code putObject} per file for S3.
- * <pre>  backend=file|s3 sizeMiB=1024 dir=/tmp/x</pre>
+ * <pre>  backend=file|s3 sizeMiB=1024 recordBytes=65536 dir=/tmp/x</pre>
  */
 public final class BackupBench {
   private BackupBench() {}
@@ -48,6 +48,7 @@ public final class BackupBench {
     }
     String kind = a.getOrDefault("backend", "file");
     int sizeMiB = Integer.parseInt(a.getOrDefault("sizeMiB", "1024"));
+    int recordBytes = Integer.parseInt(a.getOrDefault("recordBytes", "65536"));
     Path root = Files.createTempDirectory(Path.of(a.getOrDefault("dir", "/tmp")), "backup-bench");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -60,10 +61,10 @@ public final class BackupBench {
       while (!wal.isLeader()) {
         Thread.sleep(50);
       }
-      byte[] payload = new byte[64 << 10];
+      byte[] payload = new byte[recordBytes];
       new java.util.Random(7).nextBytes(payload);
       List<CompletableFuture<?>> acks = new ArrayList<>();
-      for (int i = 0; i < sizeMiB * 16; i++) {
+      for (long i = 0; i < ((long) sizeMiB << 20) / recordBytes; i++) {
         acks.add(wal.append(payload));
         if (acks.size() >= 256) {
           acks.remove(0).join();
@@ -116,9 +117,10 @@ public final class BackupBench {
       }
       double floorS = (System.nanoTime() - t0) / 1e9;
       // a durable plain copy: the same, each file forced to disk as the backup forces its objects;
-      // for S3, the plain download of those objects, the floor of a restore
+      // for S3, the plain download of those objects (the floor of a restore), then the same forced
       double durableS = Double.NaN;
       double downloadS = floorS;
+      double durableDownloadS = Double.NaN;
       if (raw != null) {
         Path down = Files.createDirectories(root.resolve("plain-download"));
         settleDisk();
@@ -128,6 +130,17 @@ public final class BackupBench {
           raw.getObject(b -> b.bucket("bench").key(key), down.resolve(String.valueOf(i)));
         }
         downloadS = (System.nanoTime() - t0) / 1e9;
+        // and a durable download, each file forced as a restore forces its spool
+        Path downDurable = Files.createDirectories(root.resolve("plain-download-durable"));
+        settleDisk();
+        t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          String key = "plain/" + i;
+          Path to = downDurable.resolve(String.valueOf(i));
+          raw.getObject(b -> b.bucket("bench").key(key), to);
+          force(to);
+        }
+        durableDownloadS = (System.nanoTime() - t0) / 1e9;
       } else {
         Path durable = Files.createDirectories(root.resolve("plain-durable"));
         settleDisk();
@@ -135,9 +148,7 @@ public final class BackupBench {
         for (SegmentInfo seg : wal.stateMachine().spoolSegments()) {
           Path to = durable.resolve(seg.path().getFileName());
           Files.copy(seg.path(), to);
-          try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-          }
+          force(to);
         }
         durableS = (System.nanoTime() - t0) / 1e9;
       }
@@ -160,14 +171,14 @@ public final class BackupBench {
       double restoreCpuS = (processCpuNanos() - cpu0) / 1e9;
       System.out.printf("RESULT backup-bench backend=%s spool_MiB=%d uploaded_MiB=%d backup_MBps=%.1f plain_copy_MBps=%.1f"
               + " ratio=%.2f durable_copy_MBps=%.1f ratio_durable=%.2f restore_s=%.1f restore_MBps=%.1f"
-              + " plain_download_MBps=%.1f restore_ratio=%.2f restore_ratio_durable=%.2f restore_read_MBps=%.1f"
+              + " plain_download_MBps=%.1f durable_download_MBps=%.1f restore_ratio=%.2f restore_ratio_durable=%.2f restore_read_MBps=%.1f"
               + " restore_read_ratio=%.2f backup_cpu_s=%.2f restore_cpu_s=%.2f (restore reads and verifies the whole"
               + " backup once while it replays, and forces what it wrote; LSN %d)%n",
           kind, spoolBytes >> 20, r.bytesUploaded() >> 20, r.bytesUploaded() / 1e6 / backupS, floorBytes / 1e6 / floorS,
           (floorBytes / floorS) / (r.bytesUploaded() / backupS), floorBytes / 1e6 / durableS,
           (floorBytes / durableS) / (r.bytesUploaded() / backupS), restoreS, spoolBytes / 1e6 / restoreS,
-          floorBytes / 1e6 / downloadS, (floorBytes / downloadS) / (spoolBytes / restoreS),
-          (floorBytes / durableS) / (spoolBytes / restoreS),
+          floorBytes / 1e6 / downloadS, floorBytes / 1e6 / durableDownloadS, (floorBytes / downloadS) / (spoolBytes / restoreS),
+          (floorBytes / (raw != null ? durableDownloadS : durableS)) / (spoolBytes / restoreS),
           r.bytesUploaded() / 1e6 / restoreS, (floorBytes / downloadS) / (r.bytesUploaded() / restoreS),
           backupCpuS, restoreCpuS, restored.lastLsn());
       backend.close();
@@ -183,6 +194,12 @@ public final class BackupBench {
       }
     }
     System.exit(0);
+  }
+
+  static void force(Path file) throws java.io.IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
   }
 
   /** CPU time of this whole JVM (the S3 server included, when it runs in it). */
