@@ -28,6 +28,9 @@ final class FrameReader {
   private int currentPos;
   private int currentLength;
   private String badReason;
+  private java.io.OutputStream keptSink;
+  private int keptStart = -1;
+  private int keptEnd;
 
   FrameReader(FileChannel channel, long start, long limit, int bufferBytes) {
     this((dst, offset) -> channel.read(dst, offset), start, limit, bufferBytes);
@@ -97,9 +100,28 @@ final class FrameReader {
     return FrameCodec.lsnAt(view, currentPos);
   }
 
-  /** Writes the current frame's bytes, exactly as stored. */
-  void copyCurrentTo(java.io.OutputStream out) throws IOException {
-    out.write(array, currentPos, currentLength);
+  /**
+   * Writes the current frame's bytes, exactly as stored, to {@code out}: frames kept one after
+   * another go out in one write when the buffer is about to move, or at {@link #flushKept}, not
+   * one call per frame (small records made the per-frame calls most of an export's cost).
+   */
+  void keepCurrent(java.io.OutputStream out) throws IOException {
+    if (keptStart >= 0 && (keptSink != out || keptEnd != currentPos)) {
+      flushKept();
+    }
+    if (keptStart < 0) {
+      keptStart = currentPos;
+      keptSink = out;
+    }
+    keptEnd = currentPos + currentLength;
+  }
+
+  /** Writes the frames kept and not yet written. */
+  void flushKept() throws IOException {
+    if (keptStart >= 0) {
+      keptSink.write(array, keptStart, keptEnd - keptStart);
+      keptStart = -1;
+    }
   }
 
   SpoolRecord currentRecord() {
@@ -119,6 +141,7 @@ final class FrameReader {
     if (end - pos >= n) {
       return true;
     }
+    flushKept(); // the buffer's bytes are about to move
     if (pos > 0) {
       System.arraycopy(array, pos, array, 0, end - pos);
       base += pos;

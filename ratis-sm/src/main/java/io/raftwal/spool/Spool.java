@@ -520,10 +520,11 @@ public final class Spool implements Closeable {
           if (lsn != next) {
             throw new SpoolCorruptException(seg.path, reader.currentOffset(), "LSN " + lsn + " where " + next + " belongs");
           }
-          reader.copyCurrentTo(out);
+          reader.keepCurrent(out);
           written += reader.currentLength();
           next++;
         }
+        reader.flushKept();
       } catch (NoSuchFileException pruned) {
         throw new WalRemovedException(next - 1, oldestLsn());
       }
