@@ -62,6 +62,7 @@ public final class RaftWal implements Closeable {
   private final Journal journal;
   private final EventSink events;
   private final Thread peerProbe;
+  private final io.raftwal.replication.ReplicationWatchdog watchdog;
 
   private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId,
       Journal journal, EventSink events) {
@@ -88,10 +89,19 @@ public final class RaftWal implements Closeable {
     }
     long every = config.slotAckInterval().toMillis();
     scheduler.scheduleWithFixedDelay(this::maintainSlots, every, every, TimeUnit.MILLISECONDS);
+    try {
+      this.watchdog = new io.raftwal.replication.ReplicationWatchdog(server.getDivision(groupId), events,
+          io.raftwal.replication.StallPolicy.Limits.defaults(), WATCHDOG_PERIOD_MS);
+    } catch (IOException e) {
+      throw new IllegalStateException("the Raft group " + groupId + " is not on this server", e);
+    }
     this.peerProbe = new Thread(this::probePeers, "raftwal-" + config.nodeId() + "-peer-probe");
     peerProbe.setDaemon(true);
     peerProbe.start();
   }
+
+  /** How often a leader checks that it still replicates to every follower that is up. */
+  static final long WATCHDOG_PERIOD_MS = 2_000;
 
   /** How long a starting node keeps asking peers that have not answered yet. */
   static final long PEER_PROBE_MS = 30_000;
@@ -302,6 +312,7 @@ public final class RaftWal implements Closeable {
   @Override
   public void close() throws IOException {
     peerProbe.interrupt();
+    watchdog.close();
     batcher.close();
     try {
       long commit = server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
