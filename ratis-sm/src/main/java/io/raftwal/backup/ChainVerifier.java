@@ -2,7 +2,6 @@ package io.raftwal.backup;
 
 import io.raftwal.backend.Backend;
 import io.raftwal.spool.Spool;
-import io.raftwal.spool.SpoolRecord;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +39,11 @@ public final class ChainVerifier {
     /** The archive of snapshot {@code m}; read as much as needed (the rest is drained and hashed). */
     default void snapshot(Manifests.SnapshotManifest m, InputStream archive) throws IOException {}
 
-    /** One record of segment {@code s}, in LSN order, after its frame checksum passed. */
-    default void record(Manifests.WalSegmentManifest s, SpoolRecord r) throws IOException {}
+    /**
+     * One record of segment {@code s}, in LSN order, as its stored frame (valid during the call),
+     * after the frame's checksum passed.
+     */
+    default void frame(Manifests.WalSegmentManifest s, long lsn, java.nio.ByteBuffer frame) throws IOException {}
   }
 
   private ChainVerifier() {}
@@ -166,14 +168,15 @@ public final class ChainVerifier {
       List<String> checked, List<String> problems) throws IOException {
     for (Manifests.WalSegmentManifest s : segments) {
       long[] seen = {-1, -1, 0}; // first, last, count
-      boolean ok = read(b, s.key(), s.sha256(), problems, in -> Spool.readSegment(in, s.lsnStart(), s.key(), rec -> {
-        if (seen[0] < 0) {
-          seen[0] = rec.lsn();
-        }
-        seen[1] = rec.lsn();
-        seen[2]++;
-        visitor.record(s, rec);
-      }));
+      boolean ok = read(b, s.key(), s.sha256(), problems, in -> Spool.readSegmentFrames(in, s.lsnStart(), s.key(),
+          (lsn, frame) -> {
+            if (seen[0] < 0) {
+              seen[0] = lsn;
+            }
+            seen[1] = lsn;
+            seen[2]++;
+            visitor.frame(s, lsn, frame);
+          }));
       if (!ok) {
         continue;
       }

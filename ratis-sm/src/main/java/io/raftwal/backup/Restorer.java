@@ -9,9 +9,9 @@ import io.raftwal.statemachine.AppliedState;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -122,13 +122,13 @@ public final class Restorer {
   }
 
   /**
-   * Builds the restored spool from the artifacts as the verifier streams them past. Records go
-   * to the spool in batches of up to {@link #BATCH_BYTES}: one write per batch rather than per
-   * record, which for small records is what bounds a restore.
+   * Builds the restored spool from the artifacts as the verifier streams them past. Frames are
+   * copied as stored (checked, never decoded and re-encoded) and reach the spool in batches of
+   * about {@link #BATCH_BYTES}: one write per batch rather than per record, which for small
+   * records is what bounds a restore.
    */
   private static final class Replay implements ChainVerifier.Visitor {
     static final int BATCH_BYTES = 1 << 20;
-    static final int BATCH_RECORDS = 4096;
     final Manifests.SnapshotManifest base;
     final long chainStart;
     final long want;
@@ -136,8 +136,7 @@ public final class Restorer {
     volatile AppliedState state;
     int segmentsReplayed;
     private Manifests.WalSegmentManifest lastSegment;
-    private final List<SpoolRecord> pending = new ArrayList<>();
-    private long pendingBytes;
+    private ByteBuffer pending = ByteBuffer.allocate(BATCH_BYTES);
     /** The last LSN appended or waiting in {@link #pending}. */
     private long last;
 
@@ -164,48 +163,50 @@ public final class Restorer {
         } else {
           long first = Spool.segmentFirstLsn(Path.of(name));
           if (first < chainStart && first <= want) {
-            Spool.readSegment(body, first, m.snapshotKey() + ":" + name, this::fromSnapshot);
+            Spool.readSegmentFrames(body, first, m.snapshotKey() + ":" + name, this::fromSnapshot);
           }
         }
       });
     }
 
-    private synchronized void fromSnapshot(SpoolRecord r) throws IOException {
-      if (r.lsn() < chainStart && r.lsn() <= want && r.lsn() > last) {
-        add(r);
+    private synchronized void fromSnapshot(long lsn, ByteBuffer frame) throws IOException {
+      if (lsn < chainStart && lsn <= want && lsn > last) {
+        add(lsn, frame);
       }
     }
 
     @Override
-    public synchronized void record(Manifests.WalSegmentManifest s, SpoolRecord r) throws IOException {
-      if (r.lsn() <= last || r.lsn() > want) {
+    public synchronized void frame(Manifests.WalSegmentManifest s, long lsn, ByteBuffer frame) throws IOException {
+      if (lsn <= last || lsn > want) {
         return;
       }
-      if (last != 0 && r.lsn() != last + 1) {
-        throw new IOException(s.key() + ": LSN " + r.lsn() + " does not follow " + last);
+      if (last != 0 && lsn != last + 1) {
+        throw new IOException(s.key() + ": LSN " + lsn + " does not follow " + last);
       }
-      add(r);
+      add(lsn, frame);
       if (s != lastSegment) {
         lastSegment = s;
         segmentsReplayed++;
       }
     }
 
-    private void add(SpoolRecord r) throws IOException {
-      pending.add(r);
-      pendingBytes += r.payload().length;
-      last = r.lsn();
-      if (pendingBytes >= BATCH_BYTES || pending.size() >= BATCH_RECORDS) {
+    private void add(long lsn, ByteBuffer frame) throws IOException {
+      if (pending.remaining() < frame.remaining()) {
         flush();
+        if (pending.capacity() < frame.remaining()) {
+          pending = ByteBuffer.allocate(frame.remaining());
+        }
       }
+      pending.put(frame);
+      last = lsn;
     }
 
     /** Writes what is pending; called once more when the whole backup has been read. */
     synchronized void flush() throws IOException {
-      if (!pending.isEmpty()) {
-        spool.append(pending);
+      if (pending.position() > 0) {
+        pending.flip();
+        spool.appendFrames(pending);
         pending.clear();
-        pendingBytes = 0;
       }
     }
   }

@@ -124,6 +124,11 @@ final class FrameReader {
     }
   }
 
+  /** The current frame's bytes, read-only, valid until the next call to {@link #next}. */
+  ByteBuffer currentFrame() {
+    return ByteBuffer.wrap(array, currentPos, currentLength).slice().asReadOnlyBuffer();
+  }
+
   SpoolRecord currentRecord() {
     return FrameCodec.decode(view, currentPos);
   }

@@ -223,6 +223,12 @@ public final class Spool implements Closeable {
         validate(r, prev);
         prev = r.lsn();
       }
+      long[] lsns = new long[records.size()];
+      int[] lengths = new int[records.size()];
+      for (int k = 0; k < lsns.length; k++) {
+        lsns[k] = records.get(k).lsn();
+        lengths[k] = FrameCodec.frameLength(records.get(k).payload().length);
+      }
       int i = 0;
       while (i < records.size()) {
         if (active == null || active.end >= options.segmentBytes()) {
@@ -238,14 +244,85 @@ public final class Spool implements Closeable {
           i++;
         } while (i < records.size() && segmentEnd + writeBuffer.position() < options.segmentBytes());
         writeBuffer.flip();
-        writeFrames(records, first, i);
+        writeFrames(writeBuffer, lsns, lengths, first, i);
       }
-      unsynced += records.size();
-      if (options.syncEveryRecords() > 0 && unsynced >= options.syncEveryRecords()) {
-        forceActive();
-      }
+      afterAppend(records.size());
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /**
+   * Appends frames exactly as a segment stores them (as {@link #exportSegment} writes them and
+   * {@link #readSegmentFrames} hands them out): a restore copies verified bytes instead of
+   * decoding and re-encoding every record. Each frame is checked again (header, CRC32C, an LSN
+   * above the last) before anything is written; a batch with a bad frame writes nothing.
+   *
+   * @param frames whole frames from its position to its limit; read, not modified
+   * @throws IllegalArgumentException naming the byte of the first frame that is not whole,
+   *     damaged, or out of LSN order
+   */
+  public void appendFrames(ByteBuffer frames) throws IOException {
+    ByteBuffer b = frames.slice();
+    if (!b.hasRemaining()) {
+      return;
+    }
+    writeLock.lock();
+    try {
+      ensureWritable();
+      long[] lsns = new long[16];
+      int[] lengths = new int[16];
+      int n = 0;
+      long prev = currentLsn;
+      for (int p = 0; p < b.limit(); ) {
+        int len = FrameCodec.plausibleFrameLength(b, p);
+        if (len < 0 || p + len > b.limit()) {
+          throw new IllegalArgumentException("no whole frame at byte " + p + " of the " + b.limit() + " given");
+        }
+        if (!FrameCodec.checksumMatches(b, p, len)) {
+          throw new IllegalArgumentException("CRC32C mismatch in the frame at byte " + p);
+        }
+        long lsn = FrameCodec.lsnAt(b, p);
+        if (lsn <= prev) {
+          throw new IllegalArgumentException("the frame at byte " + p + " holds LSN " + lsn + ", not after LSN " + prev
+              + "; appends must have strictly increasing LSNs");
+        }
+        if (n == lsns.length) {
+          lsns = java.util.Arrays.copyOf(lsns, n * 2);
+          lengths = java.util.Arrays.copyOf(lengths, n * 2);
+        }
+        lsns[n] = lsn;
+        lengths[n++] = len;
+        prev = lsn;
+        p += len;
+      }
+      int i = 0;
+      int offset = 0;
+      while (i < n) {
+        if (active == null || active.end >= options.segmentBytes()) {
+          startSegment(lsns[i]);
+        }
+        int first = i;
+        int start = offset;
+        long segmentEnd = active.end;
+        do {
+          offset += lengths[i++];
+        } while (i < n && segmentEnd + (offset - start) < options.segmentBytes());
+        // written straight from the caller's buffer: the frames are already what the file holds
+        ByteBuffer run = b.duplicate();
+        run.position(start).limit(offset);
+        writeFrames(run, lsns, lengths, first, i);
+      }
+      afterAppend(n);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void afterAppend(int records) throws IOException {
+    unsynced += records;
+    if (options.syncEveryRecords() > 0 && unsynced >= options.syncEveryRecords()) {
+      forceActive();
     }
   }
 
@@ -276,12 +353,13 @@ public final class Spool implements Closeable {
     }
   }
 
-  private void writeFrames(List<SpoolRecord> records, int from, int to) throws IOException {
+  /** Writes {@code data} (frames {@code from..to-1}) at the active segment's end and publishes them. */
+  private void writeFrames(ByteBuffer data, long[] lsns, int[] lengths, int from, int to) throws IOException {
     long start = active.end;
     try {
       long pos = start;
-      while (writeBuffer.hasRemaining()) {
-        pos += activeChannel.write(writeBuffer, pos);
+      while (data.hasRemaining()) {
+        pos += activeChannel.write(data, pos);
       }
     } catch (IOException e) {
       failure = e;
@@ -292,15 +370,15 @@ public final class Spool implements Closeable {
     long[] offsets = new long[to - from];
     for (int i = from; i < to; i++) {
       offsets[i - from] = offset;
-      offset += FrameCodec.frameLength(records.get(i).payload().length);
+      offset += lengths[i];
     }
-    long lastLsn = records.get(to - 1).lsn();
+    long lastLsn = lsns[to - 1];
     active.lastLsn = lastLsn;
     active.end = offset;
     currentLsn = lastLsn;
     for (int i = from; i < to; i++) {
       if (active.recordCount % options.indexInterval() == 0) {
-        index.add(records.get(i).lsn(), active.firstLsn, offsets[i - from]);
+        index.add(lsns[i], active.firstLsn, offsets[i - from]);
       }
       active.recordCount++;
     }
@@ -594,6 +672,11 @@ public final class Spool implements Closeable {
     throw new IOException("spool " + dir + ": LSN " + lsn + " is not in segment " + seg.path.getFileName());
   }
 
+  /** Receives frames one at a time: {@code frame} holds exactly the stored bytes and is valid during the call. */
+  public interface FrameConsumer {
+    void accept(long lsn, ByteBuffer frame) throws IOException;
+  }
+
   /**
    * Reads the records of one segment's bytes (as {@link #exportSegment} writes them), checking
    * the header's first LSN, every frame's checksum and that LSNs follow one another. Unlike
@@ -603,6 +686,17 @@ public final class Spool implements Closeable {
    */
   public static long readSegment(java.io.InputStream in, long expectedFirstLsn, String name, RecordConsumer consumer)
       throws IOException {
+    return readSegmentFrames(in, expectedFirstLsn, name, (lsn, frame) -> consumer.accept(FrameCodec.decode(frame, 0)));
+  }
+
+  /**
+   * As {@link #readSegment}, handing out each checked frame as it is stored instead of a decoded
+   * record, for a consumer that only copies them ({@link #appendFrames}).
+   *
+   * @return the number of records read
+   */
+  public static long readSegmentFrames(java.io.InputStream in, long expectedFirstLsn, String name,
+      FrameConsumer consumer) throws IOException {
     byte[] h = in.readNBytes(FrameCodec.SEGMENT_HEADER_BYTES);
     long first = FrameCodec.decodeSegmentHeader(ByteBuffer.wrap(h));
     if (first < 0) {
@@ -622,7 +716,7 @@ public final class Spool implements Closeable {
         throw new IOException(name + ": LSN " + reader.currentLsn() + " at byte " + reader.currentOffset()
             + " where " + next + " belongs");
       }
-      consumer.accept(reader.currentRecord());
+      consumer.accept(next, reader.currentFrame());
       next++;
     }
     return next - first;

@@ -291,6 +291,74 @@ class SpoolTest {
   }
 
   @Test
+  void framesReadFromAnExportAppendToAnotherSpoolAsTheSameRecords() throws IOException {
+    byte[] bytes;
+    try (Spool s = filled(tmp.resolve("s"), SMALL, 400)) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      s.exportSegment(1, 400, out);
+      bytes = out.toByteArray();
+    }
+    try (Spool copy = Spool.open(tmp.resolve("copy"), SMALL)) {
+      // in batches of a few frames, as a restore hands them over
+      ByteBuffer batch = ByteBuffer.allocate(1_000);
+      Spool.readSegmentFrames(new java.io.ByteArrayInputStream(bytes), 1, "export", (lsn, frame) -> {
+        if (batch.remaining() < frame.remaining()) {
+          copy.appendFrames(batch.flip());
+          batch.clear();
+        }
+        batch.put(frame);
+      });
+      copy.appendFrames(batch.flip());
+      assertEquals(400, copy.currentLsn());
+      assertTrue(copy.segments().size() > 3, "segments roll at their size as with append");
+      assertEquals(records(1, 400), all(copy));
+      assertTrue(copy.seekPositionFor(300).offset() > FrameCodec.SEGMENT_HEADER_BYTES, "the seek index is kept");
+    }
+    try (Spool reopened = Spool.open(tmp.resolve("copy"), SMALL)) {
+      assertEquals(records(1, 400), all(reopened));
+    }
+  }
+
+  @Test
+  void appendFramesRefusesADamagedTornOrOutOfOrderFrameAndWritesNothing() throws IOException {
+    List<ByteBuffer> frames = new ArrayList<>();
+    try (Spool s = filled(tmp.resolve("s"), SMALL, 3)) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      s.exportSegment(1, 3, out);
+      Spool.readSegmentFrames(new java.io.ByteArrayInputStream(out.toByteArray()), 1, "export",
+          (lsn, frame) -> frames.add(ByteBuffer.allocate(frame.remaining()).put(frame).flip()));
+    }
+    try (Spool target = Spool.open(tmp.resolve("target"), SMALL)) {
+      ByteBuffer flipped = concat(frames.get(0), frames.get(1));
+      flipped.put(frames.get(0).remaining() + 50, (byte) (flipped.get(frames.get(0).remaining() + 50) ^ 1));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> target.appendFrames(flipped));
+      assertEquals("CRC32C mismatch in the frame at byte " + frames.get(0).remaining(), e.getMessage());
+      ByteBuffer torn = concat(frames.get(0), frames.get(1));
+      torn.limit(torn.limit() - 3);
+      assertTrue(assertThrows(IllegalArgumentException.class, () -> target.appendFrames(torn)).getMessage()
+          .startsWith("no whole frame at byte " + frames.get(0).remaining()));
+      ByteBuffer backwards = concat(frames.get(1), frames.get(0));
+      assertTrue(assertThrows(IllegalArgumentException.class, () -> target.appendFrames(backwards)).getMessage()
+          .contains("holds LSN 1, not after LSN 2"));
+      assertEquals(0, target.currentLsn(), "nothing was written");
+      target.appendFrames(concat(frames.get(0), frames.get(1), frames.get(2)));
+      assertEquals(records(1, 3), all(target));
+    }
+  }
+
+  static ByteBuffer concat(ByteBuffer... parts) {
+    int n = 0;
+    for (ByteBuffer p : parts) {
+      n += p.remaining();
+    }
+    ByteBuffer b = ByteBuffer.allocate(n);
+    for (ByteBuffer p : parts) {
+      b.put(p.duplicate());
+    }
+    return b.flip();
+  }
+
+  @Test
   void readingASegmentStreamRefusesDamageInsteadOfCuttingIt() throws IOException {
     byte[] bytes;
     try (Spool s = filled(tmp.resolve("s"), SMALL, 50)) {
