@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class ReplicationWatchdog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationWatchdog.class);
   static final long TRANSFER_TIMEOUT_MS = 5_000;
+  static final long RETRY_AFTER_FAILURE_MS = 60_000;
 
   private final RaftServer.Division division;
   private final EventSink events;
@@ -99,7 +100,6 @@ public final class ReplicationWatchdog implements AutoCloseable {
       return;
     }
     StallPolicy.Remedy r = remedy.get();
-    lastActedMs.put(r.stalled(), now);
     LOG.warn("{} has not answered leader {} for {} ms although it answers a direct probe: the leader's replication"
             + " to it has stopped (a Ratis 3.2 log appender that failed is not restarted); handing the leadership to {}"
             + " so that a new leader replicates to {} afresh", r.stalled(), division.getId(), r.silentMs(),
@@ -118,7 +118,12 @@ public final class ReplicationWatchdog implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       outcome = e.toString();
     }
-    if (!outcome.isEmpty()) {
+    if (outcome.isEmpty()) {
+      lastActedMs.put(r.stalled(), now);
+    } else {
+      // Refused (a membership change in flight, the target no longer keeping up): try again
+      // soon rather than after the whole quiet period, but not every round.
+      lastActedMs.put(r.stalled(), now - limits.quietMs() + RETRY_AFTER_FAILURE_MS);
       LOG.warn("handing the leadership from {} to {} failed: {}", division.getId(), r.transferTo(), outcome);
     }
     events.record(JournalEvent.of(EventKind.REPLICATION_STALLED, outcome.isEmpty() ? Outcome.ALLOWED : Outcome.FAILED,
