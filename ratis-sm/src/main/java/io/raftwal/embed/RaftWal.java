@@ -91,7 +91,7 @@ public final class RaftWal implements Closeable {
     scheduler.scheduleWithFixedDelay(this::maintainSlots, every, every, TimeUnit.MILLISECONDS);
     try {
       this.watchdog = new io.raftwal.replication.ReplicationWatchdog(server.getDivision(groupId), events,
-          io.raftwal.replication.StallPolicy.Limits.defaults(), WATCHDOG_PERIOD_MS);
+          WATCHDOG_PERIOD_MS);
     } catch (IOException e) {
       throw new IllegalStateException("the Raft group " + groupId + " is not on this server", e);
     }

@@ -46,8 +46,12 @@ public final class ReplicationWatchdog implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<String, Long> lastActedMs = new ConcurrentHashMap<>();
 
-  public ReplicationWatchdog(RaftServer.Division division, EventSink events, StallPolicy.Limits limits,
-      long periodMs) {
+  /** Checks {@code division} every {@code periodMs} with the default limits (10 s silent, 2 s fresh, 10 min quiet). */
+  public ReplicationWatchdog(RaftServer.Division division, EventSink events, long periodMs) {
+    this(division, events, StallPolicy.Limits.defaults(), periodMs);
+  }
+
+  ReplicationWatchdog(RaftServer.Division division, EventSink events, StallPolicy.Limits limits, long periodMs) {
     this.division = division;
     this.events = events;
     this.limits = limits;

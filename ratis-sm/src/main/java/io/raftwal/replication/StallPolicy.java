@@ -18,12 +18,12 @@ import java.util.Optional;
  *
  * <p>A plain function of what the leader sees, with the time passed in; no thread or socket.
  */
-public final class StallPolicy {
+final class StallPolicy {
   /** A follower as the leader sees it. */
-  public record Follower(String id, long msSinceLastResponse, boolean answersProbe) {}
+  record Follower(String id, long msSinceLastResponse, boolean answersProbe) {}
 
   /** Hand the leadership to {@code transferTo} so that a new leader replicates to {@code stalled}. */
-  public record Remedy(String stalled, String transferTo, long silentMs) {}
+  record Remedy(String stalled, String transferTo, long silentMs) {}
 
   /**
    * @param stallMs   how long a follower that answers a direct probe may go without answering the
@@ -34,14 +34,14 @@ public final class StallPolicy {
    *                  follower stalled for another reason (a wedged disk) moves the leadership at
    *                  most once per node and period, not back and forth
    */
-  public record Limits(long stallMs, long healthyMs, long quietMs) {
-    public Limits {
+  record Limits(long stallMs, long healthyMs, long quietMs) {
+    Limits {
       if (stallMs <= healthyMs) {
         throw new IllegalArgumentException("stallMs (" + stallMs + ") must exceed healthyMs (" + healthyMs + ")");
       }
     }
 
-    public static Limits defaults() {
+    static Limits defaults() {
       return new Limits(10_000, 2_000, 600_000);
     }
   }
@@ -49,7 +49,7 @@ public final class StallPolicy {
   private StallPolicy() {}
 
   /** Followers whose silence warrants a direct probe (the probe decides whether they are up). */
-  public static List<String> suspects(List<Follower> followers, Limits limits) {
+  static List<String> suspects(List<Follower> followers, Limits limits) {
     return followers.stream().filter(f -> f.msSinceLastResponse() >= limits.stallMs()).map(Follower::id).toList();
   }
 
@@ -59,7 +59,7 @@ public final class StallPolicy {
    *
    * @param lastActedMs when this node last acted for each follower (absent: never)
    */
-  public static Optional<Remedy> decide(long nowMs, List<Follower> followers, Map<String, Long> lastActedMs,
+  static Optional<Remedy> decide(long nowMs, List<Follower> followers, Map<String, Long> lastActedMs,
       Limits limits) {
     Optional<Follower> target = followers.stream()
         .filter(f -> f.msSinceLastResponse() <= limits.healthyMs())
