@@ -79,6 +79,7 @@ class AdminServerTest {
       String prom = call("GET", port, "/metrics", null, null).body();
       assertTrue(prom.contains("raftwal_applied_lsn 20"), prom.substring(0, Math.min(400, prom.length())));
       assertTrue(prom.contains("raftwal_write_gate_frozen 0"));
+      assertTrue(prom.contains("raftwal_replication_stall_handovers_total 0"), "no stall handed the leadership over");
       assertTrue(prom.lines().anyMatch(l -> l.startsWith("ratis_")), "Ratis's own metrics are bridged");
 
       String body = "{\"id\":\"consumer-1\"}";

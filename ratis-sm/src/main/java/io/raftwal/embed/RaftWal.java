@@ -100,6 +100,11 @@ public final class RaftWal implements Closeable {
     peerProbe.start();
   }
 
+  /** Leaderships this node handed over because its replication to a follower had stalled. */
+  public long replicationStallHandovers() {
+    return watchdog.handovers();
+  }
+
   /** How often a leader checks that it still replicates to every follower that is up. */
   static final long WATCHDOG_PERIOD_MS = 2_000;
 

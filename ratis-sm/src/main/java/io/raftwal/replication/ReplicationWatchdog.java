@@ -45,6 +45,7 @@ public final class ReplicationWatchdog implements AutoCloseable {
   private final RaftClient client;
   private final ScheduledExecutorService timer;
   private final Map<String, Long> lastActedMs = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong handovers = new java.util.concurrent.atomic.AtomicLong();
 
   /** Checks {@code division} every {@code periodMs} with the default limits (10 s silent, 2 s fresh, 10 min quiet). */
   public ReplicationWatchdog(RaftServer.Division division, EventSink events, long periodMs) {
@@ -123,6 +124,7 @@ public final class ReplicationWatchdog implements AutoCloseable {
       outcome = e.toString();
     }
     if (outcome.isEmpty()) {
+      handovers.incrementAndGet();
       lastActedMs.put(r.stalled(), now);
     } else {
       // Refused (a membership change in flight, the target no longer keeping up): try again
@@ -132,6 +134,11 @@ public final class ReplicationWatchdog implements AutoCloseable {
     }
     events.record(JournalEvent.of(EventKind.REPLICATION_STALLED, outcome.isEmpty() ? Outcome.ALLOWED : Outcome.FAILED,
         Actor.LEADER_SWEEP, outcome.isEmpty() ? "leadership handed over to restart replication" : outcome, fields));
+  }
+
+  /** Leaderships this node handed over because its replication to a follower had stalled. */
+  public long handovers() {
+    return handovers.get();
   }
 
   private boolean answers(String id) {

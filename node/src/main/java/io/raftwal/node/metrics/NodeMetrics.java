@@ -53,6 +53,9 @@ public final class NodeMetrics {
         () -> sm.slotCatalog().fullResyncCount());
     counter("raftwal_rejected_commands", "Malformed commands applied as rejections", sm::rejectedCommands);
     counter("raftwal_frozen_refusals", "Appends refused while writes were frozen", sm::frozenRefusals);
+    counter("raftwal_replication_stall_handovers",
+        "Leaderships this node handed over because its replication to a follower that is up had stalled",
+        wal::replicationStallHandovers);
     CounterWithCallback.builder().name("raftwal_switchovers").help("Switchovers run on this node, by result")
         .labelNames("result").callback(cb -> {
           cb.call(wal.switchover().handedOverCount(), "handed_over");
