@@ -10,6 +10,7 @@
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 #        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched, 1 KiB / 16)
 #        bash test-cluster/bench/cluster-bench.sh prealloc   (interleaved: Ratis log preallocation 4 MiB vs 64 KiB vs 1 MiB)
+#        bash test-cluster/bench/cluster-bench.sh spoolsync  (interleaved: floor vs raftwal with the spool forced every 1 s, 100 ms, never)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-test-cluster/target/benchmarks.jar}
@@ -85,6 +86,16 @@ if [ "${1:-}" = "prealloc" ]; then   # raft.server.log.preallocated.size, for ev
       TAG="rep$rep" run_cluster noop load sizes=1024 conc=16 $T
       TAG="rep$rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
       TAG="rep$rep" run_cluster raftwal load batch=on sizes=128 conc=128 $T
+    done
+  done
+  exit 0
+fi
+if [ "${1:-}" = "spoolsync" ]; then   # unbatched vs the floor with the spool forced every 1 s (default), 100 ms, never
+  T="prewarm=40 warmup=3 measure=12"
+  for rep in 1 2; do
+    TAG="rep$rep" run_cluster noop load sizes=1024 conc=16 $T
+    for S in 1000 100 0; do
+      SERVER_ARGS="spoolSyncMs=$S" TAG="rep$rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
     done
   done
   exit 0

@@ -34,6 +34,7 @@ import java.util.UUID;
  * group.id=&lt;uuid&gt;                                # optional, the same on every member
  * snapshot.threshold=10000                     # entries between automatic snapshots
  * spool.segment.bytes=67108864                 # spool segment size
+ * spool.sync.ms=100                            # how often the spool forces its appends (0: at segment ends and snapshots only)
  * record.max.bytes=4194304                     # largest record
  * batch.max.bytes=1048576  batch.max.delay.ms=2
  * slot.ack.interval.ms=200  slot.max.lag.lsn=0  slot.idle.timeout.ms=0
@@ -49,7 +50,7 @@ import java.util.UUID;
 public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, String adminToken, String backupBackend,
     String backupEndpoint, String backupRegion, long backupIntervalMs, boolean backupOnSnapshot) {
   static final Set<String> KEYS = Set.of("node.id", "peers", "data.dir", "admin.port", "admin.bind", "admin.token", "group.id",
-      "snapshot.threshold", "spool.segment.bytes", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
+      "snapshot.threshold", "spool.segment.bytes", "spool.sync.ms", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
       "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms",
       "journal.durability", "backup.backend", "backup.endpoint", "backup.region", "backup.interval.ms",
       "backup.onSnapshot");
@@ -96,8 +97,9 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
     if (backupBackend != null && !backupBackend.startsWith("file:/") && !backupBackend.startsWith("s3://")) {
       throw new IllegalArgumentException("backup.backend '" + backupBackend + "' must be file:/DIR or s3://bucket/prefix");
     }
+    long spoolSync = number(v, "spool.sync.ms", StateMachineOptions.DEFAULT_SPOOL_SYNC_MS, 0, 60_000);
     StateMachineOptions sm = StateMachineOptions.defaults().withMaxRecordBytes(recordMax)
-        .withSpool(StateMachineOptions.defaults().spool().withSegmentBytes(segment))
+        .withSpool(StateMachineOptions.defaults().spool().withSegmentBytes(segment).withSync(0, spoolSync))
         .withArchiving(backupBackend != null);
     RaftWalConfig.Builder b = RaftWalConfig.builder(id, dataDir).peers(peers).stateMachine(sm)
         .snapshotThreshold(number(v, "snapshot.threshold", 10_000, 1, Long.MAX_VALUE))

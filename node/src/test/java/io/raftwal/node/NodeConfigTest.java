@@ -32,6 +32,8 @@ class NodeConfigTest {
     assertEquals(900, c.wal().snapshotThreshold());
     assertEquals(8088, c.adminPort());
     assertEquals("7", c.wal().raftProperties().get("raft.server.log.purge.gap"));
+    assertEquals(100, c.wal().stateMachine().spool().syncEveryMillis(), "the spool is forced every 100 ms by default");
+    assertEquals(0, NodeConfig.load(f, Map.of("spool.sync.ms", "0")).wal().stateMachine().spool().syncEveryMillis());
   }
 
   @Test
@@ -44,6 +46,8 @@ class NodeConfigTest {
         {"node.id", "n9", "node id n9"},
         {"peers", "n1=nohost", "peers"},
         {"group.id", "not-a-uuid", "group.id"},
+        {"spool.sync.ms", "-1", "spool.sync.ms"},
+        {"spool.sync.ms", "120000", "spool.sync.ms"},
     };
     for (String[] c : cases) {
       Map<String, String> m = valid();

@@ -86,6 +86,10 @@ public final class ClusterBench {
         builder.raftProperty(k, v); // e.g. raft.server.log.append-entries.compose.enabled=true
       }
     });
+    if (a.containsKey("spoolSyncMs")) { // how often the spool forces its appends (0: only at snapshots)
+      builder.stateMachine(io.raftwal.statemachine.StateMachineOptions.defaults().withSpool(
+          io.raftwal.spool.SpoolOptions.defaults().withSync(0, Long.parseLong(a.get("spoolSyncMs")))));
+    }
     RaftWalConfig cfg = builder.build();
     long maxSeconds = Long.parseLong(a.getOrDefault("maxSeconds", "1800"));
     if (system.equals("noop")) {
