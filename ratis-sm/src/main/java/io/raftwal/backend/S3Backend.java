@@ -122,6 +122,19 @@ public final class S3Backend implements Backend {
     return new StreamedPut(key, ifAbsent ? "*" : null, length);
   }
 
+  /** An upload that is its own output stream, writing in blocks. */
+  private abstract static class StreamingUpload extends OutputStream implements Upload {
+    @Override
+    public OutputStream out() {
+      return this;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+  }
+
   /** An upload whose key is already taken: accepts the bytes and publishes nothing. */
   private static final class Taken implements Upload {
     @Override
@@ -144,7 +157,7 @@ public final class S3Backend implements Backend {
    * most {@link #PARTS_IN_FLIGHT} at a time, so memory stays bounded), completed at commit with
    * the same condition.
    */
-  private final class PartUpload extends OutputStream implements Upload {
+  private final class PartUpload extends StreamingUpload {
     private final String key;
     private final String ifNoneMatch;
     private final Semaphore inFlight = new Semaphore(PARTS_IN_FLIGHT);
@@ -158,16 +171,6 @@ public final class S3Backend implements Backend {
     PartUpload(String key, String ifNoneMatch) {
       this.key = key;
       this.ifNoneMatch = ifNoneMatch;
-    }
-
-    @Override
-    public OutputStream out() {
-      return this;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
@@ -285,7 +288,7 @@ public final class S3Backend implements Backend {
    * (a few in flight, so memory stays bounded whatever the length). The body cannot be replayed:
    * a request the SDK would retry fails instead, and the backup run that wrote it fails cleanly.
    */
-  private final class StreamedPut extends OutputStream implements Upload {
+  private final class StreamedPut extends StreamingUpload {
     private static final int CHUNK = 512 << 10; // under half a G1 region, so never a humongous object
     private static final int CHUNKS = 4;
     private final String key;
@@ -317,16 +320,6 @@ public final class S3Backend implements Backend {
           ifNoneMatch, null);
       sent = CompletableFuture.runAsync(() -> s3.putObject(request,
           RequestBody.fromContentProvider(body, length, "application/octet-stream")), partSenders);
-    }
-
-    @Override
-    public OutputStream out() {
-      return this;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override

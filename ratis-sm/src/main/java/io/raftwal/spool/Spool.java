@@ -515,8 +515,7 @@ public final class Spool implements Closeable {
       if (seg.lastLsn <= sinceLsn || limit <= FrameCodec.SEGMENT_HEADER_BYTES) {
         continue;
       }
-      long start = seek != null && seek.segmentFirstLsn() == seg.firstLsn
-          ? seek.offset() : FrameCodec.SEGMENT_HEADER_BYTES;
+      long start = scanStart(seek, seg);
       try (FileChannel ch = FileChannel.open(seg.path, StandardOpenOption.READ)) {
         FrameReader reader = new FrameReader(ch, start, limit, READ_BUFFER_BYTES);
         FrameReader.Step step;
@@ -563,14 +562,7 @@ public final class Spool implements Closeable {
    * @throws WalRemovedException when {@code fromLsn} was pruned
    */
   public long exportSegment(long fromLsn, long toLsn, java.io.OutputStream out) throws IOException {
-    if (fromLsn < 1 || toLsn < fromLsn || toLsn > currentLsn) {
-      throw new IllegalArgumentException("LSNs " + fromLsn + ".." + toLsn + " are not a range of this spool (1.."
-          + currentLsn + ")");
-    }
-    List<Segment> segs = segments;
-    if (segs.isEmpty() || fromLsn < segs.get(0).firstLsn) {
-      throw new WalRemovedException(fromLsn - 1, oldestLsn());
-    }
+    List<Segment> segs = segmentsHolding(fromLsn, toLsn);
     ByteBuffer header = FrameCodec.encodeSegmentHeader(fromLsn);
     out.write(header.array(), 0, header.remaining());
     long written = header.remaining();
@@ -583,7 +575,7 @@ public final class Spool implements Closeable {
       if (seg.lastLsn < next) {
         continue;
       }
-      long start = seek != null && seek.segmentFirstLsn() == seg.firstLsn ? seek.offset() : FrameCodec.SEGMENT_HEADER_BYTES;
+      long start = scanStart(seek, seg);
       try (FileChannel ch = FileChannel.open(seg.path, StandardOpenOption.READ)) {
         FrameReader reader = new FrameReader(ch, start, seg.end, READ_BUFFER_BYTES);
         FrameReader.Step step;
@@ -613,14 +605,8 @@ public final class Spool implements Closeable {
     return written;
   }
 
-  /**
-   * The number of bytes {@link #exportSegment} writes for LSNs {@code fromLsn..toLsn}, found from
-   * segment sizes and the frames next to the two ends (located through the seek index), not by
-   * reading the range: an upload can declare its exact length before the first byte goes out.
-   *
-   * @throws WalRemovedException when {@code fromLsn} was pruned
-   */
-  public long exportSize(long fromLsn, long toLsn) throws IOException {
+  /** The segments, once {@code fromLsn..toLsn} is known to be a range this spool still holds. */
+  private List<Segment> segmentsHolding(long fromLsn, long toLsn) {
     if (fromLsn < 1 || toLsn < fromLsn || toLsn > currentLsn) {
       throw new IllegalArgumentException("LSNs " + fromLsn + ".." + toLsn + " are not a range of this spool (1.."
           + currentLsn + ")");
@@ -629,6 +615,23 @@ public final class Spool implements Closeable {
     if (segs.isEmpty() || fromLsn < segs.get(0).firstLsn) {
       throw new WalRemovedException(fromLsn - 1, oldestLsn());
     }
+    return segs;
+  }
+
+  /** Where a scan of {@code seg} starts: the seek checkpoint when it lies in that segment, else its first frame. */
+  private static long scanStart(SeekPosition seek, Segment seg) {
+    return seek != null && seek.segmentFirstLsn() == seg.firstLsn ? seek.offset() : FrameCodec.SEGMENT_HEADER_BYTES;
+  }
+
+  /**
+   * The number of bytes {@link #exportSegment} writes for LSNs {@code fromLsn..toLsn}, found from
+   * segment sizes and the frames next to the two ends (located through the seek index), not by
+   * reading the range: an upload can declare its exact length before the first byte goes out.
+   *
+   * @throws WalRemovedException when {@code fromLsn} was pruned
+   */
+  public long exportSize(long fromLsn, long toLsn) throws IOException {
+    List<Segment> segs = segmentsHolding(fromLsn, toLsn);
     long size = FrameCodec.SEGMENT_HEADER_BYTES;
     for (int i = 0; i < segs.size(); i++) {
       Segment seg = segs.get(i);
@@ -654,7 +657,7 @@ public final class Spool implements Closeable {
   /** The offset and length of LSN {@code lsn}'s frame in {@code seg}, scanning from the nearest checkpoint. */
   private long[] locate(Segment seg, long lsn) throws IOException {
     SeekPosition seek = index.floor(lsn);
-    long start = seek != null && seek.segmentFirstLsn() == seg.firstLsn ? seek.offset() : FrameCodec.SEGMENT_HEADER_BYTES;
+    long start = scanStart(seek, seg);
     try (FileChannel ch = FileChannel.open(seg.path, StandardOpenOption.READ)) {
       FrameReader reader = new FrameReader(ch, start, seg.end, READ_BUFFER_BYTES);
       FrameReader.Step step;

@@ -271,12 +271,7 @@ class SpoolTest {
 
   @Test
   void aSegmentStreamThatArrivesInShortReadsYieldsEveryRecord() throws IOException {
-    byte[] bytes;
-    try (Spool s = filled(tmp.resolve("s"), SpoolOptions.defaults(), 2_000)) {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      s.exportSegment(1, 2_000, out);
-      bytes = out.toByteArray();
-    }
+    byte[] bytes = exported(filled(tmp.resolve("s"), SpoolOptions.defaults(), 2_000));
     // a network stream hands over whatever has arrived: frames straddle every read boundary
     Random sizes = new Random(11);
     java.io.InputStream trickle = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(bytes)) {
@@ -292,12 +287,7 @@ class SpoolTest {
 
   @Test
   void framesReadFromAnExportAppendToAnotherSpoolAsTheSameRecords() throws IOException {
-    byte[] bytes;
-    try (Spool s = filled(tmp.resolve("s"), SMALL, 400)) {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      s.exportSegment(1, 400, out);
-      bytes = out.toByteArray();
-    }
+    byte[] bytes = exported(filled(tmp.resolve("s"), SMALL, 400));
     try (Spool copy = Spool.open(tmp.resolve("copy"), SMALL)) {
       // in batches of a few frames, as a restore hands them over
       ByteBuffer batch = ByteBuffer.allocate(1_000);
@@ -322,12 +312,9 @@ class SpoolTest {
   @Test
   void appendFramesRefusesADamagedTornOrOutOfOrderFrameAndWritesNothing() throws IOException {
     List<ByteBuffer> frames = new ArrayList<>();
-    try (Spool s = filled(tmp.resolve("s"), SMALL, 3)) {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      s.exportSegment(1, 3, out);
-      Spool.readSegmentFrames(new java.io.ByteArrayInputStream(out.toByteArray()), 1, "export",
-          (lsn, frame) -> frames.add(ByteBuffer.allocate(frame.remaining()).put(frame).flip()));
-    }
+    byte[] three = exported(filled(tmp.resolve("s"), SMALL, 3));
+    Spool.readSegmentFrames(new java.io.ByteArrayInputStream(three), 1, "export",
+        (lsn, frame) -> frames.add(ByteBuffer.allocate(frame.remaining()).put(frame).flip()));
     try (Spool target = Spool.open(tmp.resolve("target"), SMALL)) {
       ByteBuffer flipped = concat(frames.get(0), frames.get(1));
       flipped.put(frames.get(0).remaining() + 50, (byte) (flipped.get(frames.get(0).remaining() + 50) ^ 1));
@@ -346,6 +333,15 @@ class SpoolTest {
     }
   }
 
+  /** Every record of {@code s} as one exported segment's bytes; closes {@code s}. */
+  static byte[] exported(Spool s) throws IOException {
+    try (s) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      s.exportSegment(1, s.currentLsn(), out);
+      return out.toByteArray();
+    }
+  }
+
   static ByteBuffer concat(ByteBuffer... parts) {
     int n = 0;
     for (ByteBuffer p : parts) {
@@ -360,12 +356,7 @@ class SpoolTest {
 
   @Test
   void readingASegmentStreamRefusesDamageInsteadOfCuttingIt() throws IOException {
-    byte[] bytes;
-    try (Spool s = filled(tmp.resolve("s"), SMALL, 50)) {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      s.exportSegment(1, 50, out);
-      bytes = out.toByteArray();
-    }
+    byte[] bytes = exported(filled(tmp.resolve("s"), SMALL, 50));
     byte[] torn = java.util.Arrays.copyOf(bytes, bytes.length - 3);
     IOException e = assertThrows(IOException.class,
         () -> Spool.readSegment(new java.io.ByteArrayInputStream(torn), 1, "torn", r -> { }));
