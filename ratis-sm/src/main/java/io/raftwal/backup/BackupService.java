@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -251,14 +252,9 @@ public final class BackupService {
   private long chainStart(long archivedLsn) throws IOException {
     long first = archivedLsn + 1;
     for (String k : backend.list(Manifests.WAL_PREFIX)) {
-      // wal/{lsn_start}-{lsn_end}.wal: the key says where a segment starts; only published ones count
-      int dash = k.indexOf('-', Manifests.WAL_PREFIX.length());
-      if (k.endsWith(Manifests.SIDECAR) && dash > 0) {
-        try {
-          first = Math.min(first, Long.parseLong(k.substring(Manifests.WAL_PREFIX.length(), dash)));
-        } catch (NumberFormatException notOurs) {
-          // not a segment of this format; the verifier reports what it is
-        }
+      OptionalLong start = Manifests.publishedWalStart(k);
+      if (start.isPresent()) {
+        first = Math.min(first, start.getAsLong());
       }
     }
     return first;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The backup formats, with the JSON field names of the reference archiver so tools written for
@@ -76,6 +77,26 @@ public final class Manifests {
 
   static String walKey(long start, long end) {
     return String.format("%s%012d-%012d.wal", WAL_PREFIX, start, end);
+  }
+
+  /**
+   * The first LSN of a published WAL segment, from its sidecar's key
+   * ({@code wal/{lsn_start}-{lsn_end}.wal.manifest.json}); empty for any other key, including a
+   * segment whose sidecar is not written yet, since only a published segment is in the chain.
+   */
+  static OptionalLong publishedWalStart(String key) {
+    if (!key.startsWith(WAL_PREFIX) || !key.endsWith(SIDECAR)) {
+      return OptionalLong.empty();
+    }
+    int dash = key.indexOf('-', WAL_PREFIX.length());
+    if (dash < 0) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(key.substring(WAL_PREFIX.length(), dash)));
+    } catch (NumberFormatException notOurs) {
+      return OptionalLong.empty(); // not a segment of this format; the verifier reports what it is
+    }
   }
 
   static String prefixed(String sha) {
