@@ -13,9 +13,6 @@ public sealed interface Command {
   /** The leader's stamp in ms since the epoch (0 in a client's request; the leader sets it). */
   long timestampMs();
 
-  /** A copy of this command carrying the leader's stamp. */
-  Command stamped(long leaderTimestampMs);
-
   /** Appends one or more records; each gets its own consecutive LSN. */
   record Append(List<byte[]> payloads, long timestampMs) implements Command {
     public Append {
@@ -30,10 +27,6 @@ public sealed interface Command {
       return n;
     }
 
-    @Override
-    public Command stamped(long ts) {
-      return new Append(payloads, ts);
-    }
 
     @Override
     public boolean equals(Object o) {
@@ -63,10 +56,6 @@ public sealed interface Command {
   record SlotCreate(String slotId, long initialLsn, long timestampMs) implements Command {
     public static final long AT_CURRENT_LSN = -1;
 
-    @Override
-    public Command stamped(long ts) {
-      return new SlotCreate(slotId, initialLsn, ts);
-    }
   }
 
   /** Confirmed positions of many slots, coalesced by the leader into one entry. */
@@ -75,27 +64,15 @@ public sealed interface Command {
       progress = List.copyOf(progress);
     }
 
-    @Override
-    public Command stamped(long ts) {
-      return new SlotProgress(progress, ts);
-    }
   }
 
   /** One consumer's confirmed positions. */
   record Progress(String slotId, long writeLsn, long flushLsn, long applyLsn) {}
 
   record SlotDrop(String slotId, long timestampMs) implements Command {
-    @Override
-    public Command stamped(long ts) {
-      return new SlotDrop(slotId, ts);
-    }
   }
 
   record SlotInvalidate(String slotId, InvalidationCause cause, long timestampMs) implements Command {
-    @Override
-    public Command stamped(long ts) {
-      return new SlotInvalidate(slotId, cause, ts);
-    }
   }
 
   /** Records that WAL through {@code lsn} is archived, in the segment whose SHA-256 is {@code segmentHash}. */
@@ -104,10 +81,6 @@ public sealed interface Command {
       segmentHash = segmentHash.clone();
     }
 
-    @Override
-    public Command stamped(long ts) {
-      return new ArchiveProgress(lsn, segmentHash, ts);
-    }
 
     @Override
     public byte[] segmentHash() {

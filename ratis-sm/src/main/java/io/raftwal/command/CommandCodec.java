@@ -77,28 +77,63 @@ public final class CommandCodec {
     return Wire.seal(b);
   }
 
+  /**
+   * What the leader must know of an encoded command before it accepts it: whether it is an
+   * APPEND and, if so, which of its records is the largest. Read after every check
+   * {@link #decode} makes, so a command that passes decodes on every node.
+   */
+  public record Shape(boolean append, int largestRecord, int largestRecordBytes) {}
+
+  /**
+   * Checks an encoded command as {@link #decode} does, without copying an APPEND's payloads out:
+   * the leader accepts or refuses on this and then stamps the same bytes ({@link #restamp}).
+   */
+  public static Shape inspect(byte[] bytes) throws MalformedCommandException {
+    ByteBuffer b = Wire.open(bytes, "command");
+    if (Wire.type(bytes) != APPEND) {
+      decode(bytes); // the other commands are a few dozen bytes: decoding them is the check
+      return new Shape(false, -1, 0);
+    }
+    return Wire.read(b, "command", in -> {
+      timestamp(in);
+      int n = appendCount(in);
+      int largest = 0;
+      int largestBytes = -1;
+      for (int i = 0; i < n; i++) {
+        int len = recordLength(in, i);
+        if (len > largestBytes) {
+          largest = i;
+          largestBytes = len;
+        }
+        in.position(in.position() + len);
+      }
+      return new Shape(true, largest, largestBytes);
+    });
+  }
+
+  /**
+   * Sets the timestamp of an encoded command in place and seals its checksum again: the
+   * leader's stamp, which every node then stores byte for byte, without re-encoding a payload.
+   */
+  public static void restamp(byte[] bytes, long timestampMs) {
+    if (timestampMs < 0) {
+      throw new IllegalArgumentException("timestampMs " + timestampMs + " is negative");
+    }
+    ByteBuffer.wrap(bytes).putLong(2, timestampMs); // after u8 version | u8 type, in every command
+    Wire.reseal(bytes);
+  }
+
   public static Command decode(byte[] bytes) throws MalformedCommandException {
     ByteBuffer b = Wire.open(bytes, "command");
     int type = Wire.type(bytes);
     return Wire.read(b, "command", in -> {
-      long ts = in.getLong();
-      if (ts < 0) {
-        throw new MalformedCommandException("command timestamp " + ts + " is negative");
-      }
+      long ts = timestamp(in);
       switch (type) {
         case APPEND: {
-          int n = Wire.count(in, 4, "APPEND record");
-          if (n == 0) {
-            throw new MalformedCommandException("APPEND has no records; send at least one");
-          }
+          int n = appendCount(in);
           List<byte[]> payloads = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
-            int len = in.getInt();
-            if (len < 0 || len > in.remaining()) {
-              throw new MalformedCommandException("APPEND record " + i + " length " + len + " exceeds the "
-                  + in.remaining() + " bytes left");
-            }
-            byte[] p = new byte[len];
+            byte[] p = new byte[recordLength(in, i)];
             in.get(p);
             payloads.add(p);
           }
@@ -145,6 +180,31 @@ public final class CommandCodec {
           throw new MalformedCommandException("command type " + type + " is unknown to this node; upgrade it");
       }
     });
+  }
+
+  private static long timestamp(ByteBuffer in) throws MalformedCommandException {
+    long ts = in.getLong();
+    if (ts < 0) {
+      throw new MalformedCommandException("command timestamp " + ts + " is negative");
+    }
+    return ts;
+  }
+
+  private static int appendCount(ByteBuffer in) throws MalformedCommandException {
+    int n = Wire.count(in, 4, "APPEND record");
+    if (n == 0) {
+      throw new MalformedCommandException("APPEND has no records; send at least one");
+    }
+    return n;
+  }
+
+  private static int recordLength(ByteBuffer in, int i) throws MalformedCommandException {
+    int len = in.getInt();
+    if (len < 0 || len > in.remaining()) {
+      throw new MalformedCommandException("APPEND record " + i + " length " + len + " exceeds the "
+          + in.remaining() + " bytes left");
+    }
+    return len;
   }
 
   private static String slotId(ByteBuffer in) throws MalformedCommandException {

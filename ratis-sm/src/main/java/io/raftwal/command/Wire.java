@@ -18,13 +18,18 @@ final class Wire {
   }
 
   static byte[] seal(ByteBuffer b) {
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue());
-    if (b.hasRemaining()) {
-      throw new IllegalStateException("encoder sized the buffer wrong: " + b.remaining() + " bytes left");
+    if (b.remaining() != 4) {
+      throw new IllegalStateException("encoder sized the buffer wrong: " + (b.remaining() - 4) + " bytes left");
     }
+    reseal(b.array());
     return b.array();
+  }
+
+  /** Writes the checksum of everything before the last four bytes into them. */
+  static void reseal(byte[] bytes) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, bytes.length - 4);
+    ByteBuffer.wrap(bytes).putInt(bytes.length - 4, (int) crc.getValue());
   }
 
   /** Checks version and checksum; returns a buffer over the body, positioned after the type byte. */

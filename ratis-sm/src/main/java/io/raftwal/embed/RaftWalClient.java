@@ -39,6 +39,7 @@ import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -98,8 +99,8 @@ public final class RaftWalClient implements Closeable {
 
   /** Submits a command to the leader; completes with the reply every node applied. */
   public CompletableFuture<Reply> submit(Command command) {
-    byte[] bytes = CommandCodec.encode(command);
-    return attempt(ByteString.copyFrom(bytes), System.nanoTime() + timeout.toNanos(), 0);
+    // A fresh array nobody else holds: wrapped, not copied again.
+    return attempt(UnsafeByteOperations.unsafeWrap(CommandCodec.encode(command)), System.nanoTime() + timeout.toNanos(), 0);
   }
 
   /** Appends records as one entry (all or nothing); fails with {@link RaftWalException} when refused. */

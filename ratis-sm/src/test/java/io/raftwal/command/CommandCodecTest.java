@@ -28,9 +28,50 @@ class CommandCodecTest {
   }
 
   @Test
-  void stampingReplacesOnlyTheTimestamp() throws MalformedCommandException {
-    Command c = new Command.SlotDrop("a", 0);
-    assertEquals(new Command.SlotDrop("a", 99), CommandCodec.decode(CommandCodec.encode(c.stamped(99))));
+  void restampingReplacesOnlyTheTimestampAndStillPassesTheChecksum() throws MalformedCommandException {
+    for (Command c : ALL) {
+      byte[] bytes = CommandCodec.encode(c);
+      CommandCodec.restamp(bytes, 99);
+      Command back = CommandCodec.decode(bytes);
+      assertEquals(99, back.timestampMs());
+      if (c instanceof Command.Append a) {
+        Command.Append b = (Command.Append) back;
+        assertEquals(a.payloads().size(), b.payloads().size());
+        for (int i = 0; i < a.payloads().size(); i++) {
+          assertTrue(Arrays.equals(a.payloads().get(i), b.payloads().get(i)), "record " + i);
+        }
+      } else {
+        assertEquals(CommandCodec.encode(c).length, bytes.length);
+        assertEquals(c.getClass(), back.getClass());
+      }
+    }
+  }
+
+  @Test
+  void inspectionFindsTheLargestRecordWithoutDecoding() throws MalformedCommandException {
+    byte[] bytes = CommandCodec.encode(new Command.Append(List.of(new byte[3], new byte[700], new byte[20]), 1));
+    assertEquals(new CommandCodec.Shape(true, 1, 700), CommandCodec.inspect(bytes));
+    assertEquals(false, CommandCodec.inspect(CommandCodec.encode(new Command.SlotDrop("a", 1))).append());
+  }
+
+  @Test
+  void inspectionRefusesWhatDecodingRefuses() {
+    for (Command c : ALL) {
+      byte[] bytes = CommandCodec.encode(c);
+      for (int cut = 0; cut < bytes.length; cut++) {
+        byte[] torn = Arrays.copyOf(bytes, cut);
+        assertThrows(MalformedCommandException.class, () -> CommandCodec.inspect(torn), c + " cut at " + cut);
+      }
+      bytes[bytes.length / 2] ^= 0x10;
+      byte[] flipped = bytes;
+      assertThrows(MalformedCommandException.class, () -> CommandCodec.inspect(flipped), c + " with a flipped bit");
+    }
+    // well sealed, badly formed: a record count the bytes cannot hold
+    byte[] lying = CommandCodec.encode(new Command.Append(List.of(new byte[8]), 1));
+    java.nio.ByteBuffer.wrap(lying).putInt(10, 1_000);
+    Wire.reseal(lying);
+    MalformedCommandException e = assertThrows(MalformedCommandException.class, () -> CommandCodec.inspect(lying));
+    assertTrue(e.getMessage().contains("APPEND record count 1000"), e.getMessage());
   }
 
   @Test
