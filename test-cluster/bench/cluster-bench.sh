@@ -2,20 +2,24 @@
 # Cluster benchmark, all systems in one run on this machine:
 #   the no-op Ratis floor (raftwal's own Ratis settings), raftwal unbatched, raftwal batched,
 #   and a 3-member etcd through ../shared/floors (needs: apt-get install -y etcd-server etcd-client).
-# usage: bash test-cluster/bench/cluster-bench.sh [prewarm=60] [warmup=3] [measure=12]
+# usage: bash test-cluster/bench/cluster-bench.sh [warmup=3] [measure=12]   (env PREWARM=150: seconds of load first)
 #        (env: SERVER_ARGS=raft.x=y for every server, EXTRA_n1..EXTRA_n3 JVM flags for one, GC=, JAR=, TAG=)
 #        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
-#        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched, 1 KiB / 16)
+#        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched, 1 KiB / 16, 3 pairs)
 #        bash test-cluster/bench/cluster-bench.sh prealloc   (interleaved: Ratis log preallocation 4 MiB vs 64 KiB vs 1 MiB)
 #        bash test-cluster/bench/cluster-bench.sh spoolsync  (interleaved: floor vs raftwal with the spool forced every 1 s, 100 ms, never)
+#        bash test-cluster/bench/cluster-bench.sh jit        (interleaved: floor vs raftwal, tiered JIT vs C1 only in the servers)
 set -u
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-test-cluster/target/benchmarks.jar}
 [ -f "$JAR" ] || mvn -B -q -Pbench -pl test-cluster -am package -DskipTests
-ARGS="sizes=128,1024 conc=1,16,128 prewarm=60 warmup=3 measure=12 $*"
+# Pre-warm: with three server JVMs and a client on 2 cores, the JIT compilers still took 27-53%
+# of the servers' CPU 43 s into the load, and about 150 s passed before they fell quiet.
+PW=${PREWARM:-150}
+ARGS="sizes=128,1024 conc=1,16,128 prewarm=$PW warmup=3 measure=12 $*"
 GC=${GC:--XX:+UseG1GC}
 JVM="-Xms512m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 DIR=${BENCH_DIR:-/tmp/raftwal-bench}
@@ -29,7 +33,8 @@ run_cluster() { # system, then load args
     pids="$pids $!"
   done
   local tag="${TAG:-}${SERVER_ARGS:+ $SERVER_ARGS}"
-  timeout 1200 java $JVM -XX:+UseG1GC -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system 2>"$DIR-client.err" \
+  local pidlist; pidlist=$(echo $pids | tr ' ' ',')
+  timeout 1200 java $JVM -XX:+UseG1GC -cp "$JAR" io.raftwal.bench.ClusterBench "$@" system=$system serverPids=$pidlist 2>"$DIR-client.err" \
     | grep --line-buffered -E "RESULT|PREWARM|FILLED|HANDOVER" | sed "s/^/${tag:+[$tag] }/"
   if [ "${HEAP:-}" = "1" ]; then
     for p in $pids; do jcmd "$p" GC.run >/dev/null; echo "HEAP $system pid=$p $(jcmd "$p" GC.heap_info | grep -E 'garbage-first heap' | head -1)"; done
@@ -50,7 +55,7 @@ if [ "${1:-}" = "handover" ]; then   # write gap of 20 handovers per row, same l
   exit 0
 fi
 if [ "${1:-}" = "tune" ]; then   # interleaved A/B: floor vs raftwal, and Ratis's append-entries compose on/off
-  T="prewarm=40 warmup=3 measure=12"
+  T="prewarm=$PW warmup=3 measure=12"
   for rep in 1 2; do
     run_cluster noop load sizes=1024 conc=16 $T
     run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
@@ -61,7 +66,7 @@ fi
 if [ "${1:-}" = "versions" ]; then   # interleaved: Ratis 3.2.2 vs 3.2.0, and G1 vs Parallel GC in the servers
   mvn -B -q -Pbench -pl test-cluster -am package -DskipTests -Dratis.version=3.2.0 && cp "$JAR" /tmp/raftwal-bench-ratis-3.2.0.jar
   mvn -B -q -Pbench -pl test-cluster -am package -DskipTests
-  T="prewarm=40 warmup=3 measure=12"
+  T="prewarm=$PW warmup=3 measure=12"
   for rep in 1 2; do
     TAG="3.2.2 G1" run_cluster noop load sizes=1024 conc=16 $T
     TAG="3.2.2 G1" run_cluster raftwal load batch=off sizes=1024,128 conc=16,128 $T
@@ -71,15 +76,15 @@ if [ "${1:-}" = "versions" ]; then   # interleaved: Ratis 3.2.2 vs 3.2.0, and G1
   exit 0
 fi
 if [ "${1:-}" = "floor" ]; then   # the unbatched 1 KiB / 16 cell against the no-op floor, alternating, 4 pairs
-  T="prewarm=40 warmup=3 measure=12"
-  for rep in 1 2 3 4; do
+  T="prewarm=$PW warmup=3 measure=12"
+  for rep in 1 2 3; do
     TAG="pair $rep" run_cluster noop load sizes=1024 conc=16 $T
     TAG="pair $rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
   done
   exit 0
 fi
 if [ "${1:-}" = "prealloc" ]; then   # raft.server.log.preallocated.size, for every system alike
-  T="prewarm=30 warmup=3 measure=10"
+  T="prewarm=$PW warmup=3 measure=10"
   for rep in 1 2; do
     for P in 4MB 64KB 1MB; do
       export SERVER_ARGS="raft.server.log.preallocated.size=$P"
@@ -91,11 +96,21 @@ if [ "${1:-}" = "prealloc" ]; then   # raft.server.log.preallocated.size, for ev
   exit 0
 fi
 if [ "${1:-}" = "spoolsync" ]; then   # unbatched vs the floor with the spool forced every 1 s (default), 100 ms, never
-  T="prewarm=40 warmup=3 measure=12"
+  T="prewarm=$PW warmup=3 measure=12"
   for rep in 1 2; do
     TAG="rep$rep" run_cluster noop load sizes=1024 conc=16 $T
     for S in 1000 100 0; do
       SERVER_ARGS="spoolSyncMs=$S" TAG="rep$rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
+    done
+  done
+  exit 0
+fi
+if [ "${1:-}" = "jit" ]; then   # interleaved: floor vs raftwal unbatched, JIT as shipped vs C1 only, in every server
+  T="prewarm=$PW warmup=3 measure=12"
+  for rep in 1 2; do
+    for J in "" "-XX:TieredStopAtLevel=1"; do
+      TAG="rep$rep ${J:-tiered}" GC="-XX:+UseG1GC $J" run_cluster noop load sizes=1024 conc=16 $T
+      TAG="rep$rep ${J:-tiered}" GC="-XX:+UseG1GC $J" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
     done
   done
   exit 0

@@ -207,13 +207,16 @@ public final class ClusterBench {
         LoadGenerator g = LoadGenerator.run(seq -> sender.send(p), 16, 0, prewarm, 4_000_000);
         System.out.println("PREWARM " + label + " " + g.summary());
       }
+      // serverPids= (the script passes them) adds the servers' CPU and the disk's work per record.
+      long[] pids = HostCounters.parsePids(a.get("serverPids"));
+      HostCounters counters = pids.length == 0 ? null : new HostCounters(pids, a.getOrDefault("disk", "vda"));
       for (String sz : a.getOrDefault("sizes", "128,1024").split(",")) {
         for (String cc : a.getOrDefault("conc", "1,16,128").split(",")) {
           byte[] payload = new byte[Integer.parseInt(sz)];
           new Random(42).nextBytes(payload);
           LoadGenerator g = LoadGenerator.run(seq -> sender.send(payload), Integer.parseInt(cc),
               Double.parseDouble(a.getOrDefault("warmup", "3")), Double.parseDouble(a.getOrDefault("measure", "12")),
-              4_000_000);
+              4_000_000, counters);
           System.out.println("RESULT " + label + " size=" + sz + " conc=" + cc + " " + g.summary());
         }
       }

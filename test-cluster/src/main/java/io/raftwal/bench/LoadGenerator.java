@@ -18,6 +18,8 @@ final class LoadGenerator {
   private volatile int issued;
   private long measureStart;
   private long measureEnd;
+  private HostCounters.Sample countersAtStart;
+  private HostCounters.Sample countersAtEnd;
 
   private LoadGenerator(int capacity) {
     start = new long[capacity];
@@ -27,6 +29,12 @@ final class LoadGenerator {
 
   static LoadGenerator run(IntFunction<CompletableFuture<?>> send, int concurrency, double warmupS, double measureS,
       int maxOps) throws InterruptedException {
+    return run(send, concurrency, warmupS, measureS, maxOps, null);
+  }
+
+  /** As above, reading {@code counters} (when not null) as the measured window opens and closes. */
+  static LoadGenerator run(IntFunction<CompletableFuture<?>> send, int concurrency, double warmupS, double measureS,
+      int maxOps, HostCounters counters) throws InterruptedException {
     LoadGenerator g = new LoadGenerator(maxOps);
     Semaphore inFlight = new Semaphore(concurrency);
     long t0 = System.nanoTime();
@@ -34,6 +42,9 @@ final class LoadGenerator {
     g.measureEnd = g.measureStart + (long) (measureS * 1e9);
     int i = 0;
     while (i < maxOps && System.nanoTime() < g.measureEnd) {
+      if (counters != null && g.countersAtStart == null && System.nanoTime() >= g.measureStart) {
+        g.countersAtStart = counters.sample();
+      }
       if (!inFlight.tryAcquire(200, TimeUnit.MILLISECONDS)) {
         continue;
       }
@@ -51,6 +62,9 @@ final class LoadGenerator {
         g.outcome[seq] = (byte) (e == null ? 1 : 2);
         inFlight.release();
       });
+    }
+    if (g.countersAtStart != null) {
+      g.countersAtEnd = counters.sample();
     }
     if (!inFlight.tryAcquire(concurrency, 60, TimeUnit.SECONDS)) {
       System.out.println("WARN: requests still outstanding after 60 s");
@@ -79,8 +93,13 @@ final class LoadGenerator {
     lat = Arrays.copyOf(lat, nl);
     Arrays.sort(lat);
     double secs = (measureEnd - measureStart) / 1e9;
-    return String.format("ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f acked=%d failed=%d issued=%d",
+    String out = String.format("ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f acked=%d failed=%d issued=%d",
         acked / secs, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), acked, failed, n);
+    if (countersAtEnd != null) {
+      // The counters' window is the loop's own, a few ms off the measured one: fine for a per-op cost.
+      out += " " + HostCounters.describe(countersAtStart, countersAtEnd, acked);
+    }
+    return out;
   }
 
   /** Requests that failed (client-visible errors). */
