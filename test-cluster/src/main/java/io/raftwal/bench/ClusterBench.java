@@ -175,10 +175,16 @@ public final class ClusterBench {
       }
       load.join(); // runs to its fixed end; rounds finished well before it
       long[] gaps = new long[events.size()];
+      // wall-clock times, to line a gap up with the servers' logs
+      long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+      var clock = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneId.systemDefault());
       for (int i = 0; i < events.size(); i++) {
-        gaps[i] = g[0].maxAckGapNanos(events.get(i)[0], events.get(i)[1], 300_000_000L, 1_000_000_000L);
-        System.out.printf("HANDOVER %s #%d gap_ms=%.1f call_ms=%.1f %s%n", method, i + 1, gaps[i] / 1e6,
-            (events.get(i)[1] - events.get(i)[0]) / 1e6, notes.get(i));
+        LoadGenerator.Gap gap = g[0].maxAckGap(events.get(i)[0], events.get(i)[1], 300_000_000L, 1_000_000_000L);
+        gaps[i] = gap.nanos();
+        System.out.printf("HANDOVER %s #%d gap_ms=%.1f call_ms=%.1f %s call_at=%s gap_after=%s%n", method, i + 1,
+            gaps[i] / 1e6, (events.get(i)[1] - events.get(i)[0]) / 1e6, notes.get(i),
+            clock.format(java.time.Instant.ofEpochMilli((events.get(i)[0] + wallMinusNano) / 1_000_000L)),
+            clock.format(java.time.Instant.ofEpochMilli((gap.afterNanos() + wallMinusNano) / 1_000_000L)));
       }
       java.util.Arrays.sort(gaps);
       System.out.printf("RESULT handover method=%s conc=%d size=%d rounds=%d gap_median_ms=%.1f gap_max_ms=%.1f failed=%d %s%n",

@@ -113,11 +113,14 @@ final class LoadGenerator {
     return n;
   }
 
+  /** The longest stretch without an acknowledgement: its length and the acknowledgement it follows (nanoTime). */
+  record Gap(long nanos, long afterNanos) {}
+
   /**
    * Write unavailability around an event {@code [from, to]} (nanoTime): the largest gap between
    * consecutive successful acknowledgements that overlaps {@code [from - before, to + after]}.
    */
-  long maxAckGapNanos(long from, long to, long before, long after) {
+  Gap maxAckGap(long from, long to, long before, long after) {
     long[] acks = new long[issued];
     int m = 0;
     for (int k = 0; k < issued; k++) {
@@ -129,10 +132,10 @@ final class LoadGenerator {
     Arrays.sort(acks);
     long lo = from - before;
     long hi = to + after;
-    long best = 0;
+    Gap best = new Gap(0, from);
     for (int k = 1; k < m; k++) {
-      if (acks[k] >= lo && acks[k - 1] <= hi) {
-        best = Math.max(best, acks[k] - acks[k - 1]);
+      if (acks[k] >= lo && acks[k - 1] <= hi && acks[k] - acks[k - 1] > best.nanos()) {
+        best = new Gap(acks[k] - acks[k - 1], acks[k - 1]);
       }
     }
     return best;
