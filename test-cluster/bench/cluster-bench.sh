@@ -8,7 +8,8 @@
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
-#        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched, 1 KiB / 16, 3 pairs)
+#        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched; env SIZE=1024 CONC=16 PAIRS=3)
+#        bash test-cluster/bench/cluster-bench.sh unbatched  (every cell: no-op floor, then raftwal unbatched)
 #        bash test-cluster/bench/cluster-bench.sh prealloc   (interleaved: Ratis log preallocation 4 MiB vs 64 KiB vs 1 MiB)
 #        bash test-cluster/bench/cluster-bench.sh spoolsync  (interleaved: floor vs raftwal with the spool forced every 1 s, 100 ms, never)
 #        bash test-cluster/bench/cluster-bench.sh jit        (interleaved: floor vs raftwal, tiered JIT vs C1 only in the servers)
@@ -77,10 +78,15 @@ if [ "${1:-}" = "versions" ]; then   # interleaved: Ratis 3.2.2 vs 3.2.0, and G1
 fi
 if [ "${1:-}" = "floor" ]; then   # the unbatched 1 KiB / 16 cell against the no-op floor, alternating, 4 pairs
   T="prewarm=$PW warmup=3 measure=12"
-  for rep in 1 2 3; do
-    TAG="pair $rep" run_cluster noop load sizes=1024 conc=16 $T
-    TAG="pair $rep" run_cluster raftwal load batch=off sizes=1024 conc=16 $T
+  for rep in $(seq 1 ${PAIRS:-3}); do
+    TAG="pair $rep" run_cluster noop load sizes=${SIZE:-1024} conc=${CONC:-16} $T
+    TAG="pair $rep" run_cluster raftwal load batch=off sizes=${SIZE:-1024} conc=${CONC:-16} $T
   done
+  exit 0
+fi
+if [ "${1:-}" = "unbatched" ]; then   # every cell of the floor and of raftwal unbatched, no batched row, no etcd
+  run_cluster noop load sizes=128,1024 conc=1,16,128 prewarm=$PW warmup=3 measure=12
+  run_cluster raftwal load batch=off sizes=128,1024 conc=1,16,128 prewarm=$PW warmup=3 measure=12
   exit 0
 fi
 if [ "${1:-}" = "prealloc" ]; then   # raft.server.log.preallocated.size, for every system alike
