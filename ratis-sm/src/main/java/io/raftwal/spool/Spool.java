@@ -225,27 +225,16 @@ public final class Spool implements Closeable {
       }
       long[] lsns = new long[records.size()];
       int[] lengths = new int[records.size()];
+      writeBuffer.clear();
       for (int k = 0; k < lsns.length; k++) {
-        lsns[k] = records.get(k).lsn();
-        lengths[k] = FrameCodec.frameLength(records.get(k).payload().length);
+        SpoolRecord r = records.get(k);
+        lsns[k] = r.lsn();
+        lengths[k] = FrameCodec.frameLength(r.payload().length);
+        ensureBufferRoom(lengths[k]);
+        FrameCodec.encode(r, writeBuffer);
       }
-      int i = 0;
-      while (i < records.size()) {
-        if (active == null || active.end >= options.segmentBytes()) {
-          startSegment(records.get(i).lsn());
-        }
-        writeBuffer.clear();
-        int first = i;
-        long segmentEnd = active.end;
-        do {
-          SpoolRecord r = records.get(i);
-          ensureBufferRoom(FrameCodec.frameLength(r.payload().length));
-          FrameCodec.encode(r, writeBuffer);
-          i++;
-        } while (i < records.size() && segmentEnd + writeBuffer.position() < options.segmentBytes());
-        writeBuffer.flip();
-        writeFrames(writeBuffer, lsns, lengths, first, i);
-      }
+      writeBuffer.flip();
+      writeRuns(writeBuffer, lsns, lengths, lsns.length);
       afterAppend(records.size());
     } finally {
       writeLock.unlock();
@@ -296,26 +285,33 @@ public final class Spool implements Closeable {
         prev = lsn;
         p += len;
       }
-      int i = 0;
-      int offset = 0;
-      while (i < n) {
-        if (active == null || active.end >= options.segmentBytes()) {
-          startSegment(lsns[i]);
-        }
-        int first = i;
-        int start = offset;
-        long segmentEnd = active.end;
-        do {
-          offset += lengths[i++];
-        } while (i < n && segmentEnd + (offset - start) < options.segmentBytes());
-        // written straight from the caller's buffer: the frames are already what the file holds
-        ByteBuffer run = b.duplicate();
-        run.position(start).limit(offset);
-        writeFrames(run, lsns, lengths, first, i);
-      }
+      writeRuns(b, lsns, lengths, n); // straight from the caller's buffer: the frames are what the file holds
       afterAppend(n);
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /**
+   * Writes {@code n} whole frames from {@code frames} (from position 0), each run in one write,
+   * starting a new segment wherever the active one has reached its size.
+   */
+  private void writeRuns(ByteBuffer frames, long[] lsns, int[] lengths, int n) throws IOException {
+    int i = 0;
+    int offset = 0;
+    while (i < n) {
+      if (active == null || active.end >= options.segmentBytes()) {
+        startSegment(lsns[i]);
+      }
+      int first = i;
+      int start = offset;
+      long segmentEnd = active.end;
+      do {
+        offset += lengths[i++];
+      } while (i < n && segmentEnd + (offset - start) < options.segmentBytes());
+      ByteBuffer run = frames.duplicate();
+      run.position(start).limit(offset);
+      writeFrames(run, lsns, lengths, first, i);
     }
   }
 
