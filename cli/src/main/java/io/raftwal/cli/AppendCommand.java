@@ -66,7 +66,7 @@ final class AppendCommand implements Callable<Integer> {
         acks.add(appender.append(r));
       }
       for (CompletableFuture<AppendResult> f : acks) {
-        AppendResult r = ClusterCalls.run("append", () -> ClusterCalls.await(f, cluster.timeout().toSeconds()));
+        AppendResult r = ClusterCalls.run("append", () -> ClusterCalls.await(f, cluster.timeout()));
         Map<String, Long> line = new java.util.LinkedHashMap<>();
         line.put("lsn", r.lsn());
         line.put("term", r.term());

@@ -32,7 +32,7 @@ final class BackupCommand implements Callable<Integer> {
     String leader;
     try (ClusterProbe probe = new ClusterProbe(cluster.peers(), cluster.groupId())) {
       leader = probe.awaitLeader(cluster.timeout().toMillis()).orElseThrow(() -> new CliException(
-          CliException.UNREACHABLE, "backup: no leader within " + cluster.timeout().toSeconds() + " s"));
+          CliException.UNREACHABLE, "backup: no leader within " + cluster.timeoutText()));
     }
     String admin = cluster.admins().get(leader);
     String token = cluster.adminToken();

@@ -2,6 +2,7 @@ package io.raftwal.cli;
 
 import io.raftwal.embed.RaftWalException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +45,9 @@ final class ClusterCalls {
     }
   }
 
-  static <T> T await(CompletableFuture<T> f, long timeoutSeconds) throws Exception {
+  static <T> T await(CompletableFuture<T> f, Duration timeout) throws Exception {
     try {
-      return f.get(timeoutSeconds, TimeUnit.SECONDS);
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof Exception ex) {
@@ -54,7 +55,7 @@ final class ClusterCalls {
       }
       throw e;
     } catch (TimeoutException e) {
-      throw new IOException("no answer within " + timeoutSeconds + " s (UNAVAILABLE)", e);
+      throw new IOException("no answer within " + DurationOption.human(timeout) + " (UNAVAILABLE)", e);
     }
   }
 

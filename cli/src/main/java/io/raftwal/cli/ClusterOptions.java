@@ -25,9 +25,10 @@ final class ClusterOptions {
   @Option(names = "--token", paramLabel = "TOKEN", description = "Admin bearer token (default: from the cluster file).")
   String token;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "20",
-      description = "How long to wait for the cluster (default: ${DEFAULT-VALUE} s).")
-  long timeoutSeconds;
+  @Option(names = "--timeout", paramLabel = "D", defaultValue = "20s",
+      description = "How long to wait for the cluster: 500ms, 20s, 2m; a bare number is seconds"
+          + " (default: ${DEFAULT-VALUE}).")
+  String timeout;
 
   @Option(names = "--json", description = "Machine-readable output.")
   boolean json;
@@ -85,10 +86,12 @@ final class ClusterOptions {
   }
 
   Duration timeout() {
-    if (timeoutSeconds < 1) {
-      throw new CliException(CliException.USAGE, "--timeout must be at least 1 second, got " + timeoutSeconds);
-    }
-    return Duration.ofSeconds(timeoutSeconds);
+    return DurationOption.parse("--timeout", timeout, Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofHours(1));
+  }
+
+  /** The timeout as an operator typed it, for messages. */
+  String timeoutText() {
+    return DurationOption.human(timeout());
   }
 
   RaftWalClient client() {

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -91,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     StringBuilder sb = new StringBuilder("   appended:");
     for (CompletableFuture<Reply.Appended> f : acks) {
-      Reply.Appended a = ClusterCalls.run("append", () -> ClusterCalls.await(f, 60));
+      Reply.Appended a = ClusterCalls.run("append", () -> ClusterCalls.await(f, Duration.ofMinutes(1)));
       sb.append(" lsn=").append(a.firstLsn()).append("/term=").append(a.term());
     }
     say(out, sb.toString());

@@ -60,7 +60,7 @@ final class SlotCommand {
       }
       try (RaftWalClient c = cluster.client()) {
         Reply r = ClusterCalls.run("slot create", () -> ClusterCalls.await(
-            c.submit(new SlotCreate(id, lsn == null ? SlotCreate.AT_CURRENT_LSN : lsn, 0)), cluster.timeout().toSeconds()));
+            c.submit(new SlotCreate(id, lsn == null ? SlotCreate.AT_CURRENT_LSN : lsn, 0)), cluster.timeout()));
         return printReply("slot create", r);
       }
     }
@@ -107,7 +107,7 @@ final class SlotCommand {
       }
       try (RaftWalClient c = cluster.client()) {
         Reply r = ClusterCalls.run("slot ack", () -> ClusterCalls.await(
-            c.submit(new SlotProgress(List.of(new Progress(id, lsn, lsn, lsn)), 0)), cluster.timeout().toSeconds()));
+            c.submit(new SlotProgress(List.of(new Progress(id, lsn, lsn, lsn)), 0)), cluster.timeout()));
         if (r instanceof Reply.Done d && d.detail().contains("ignored")) {
           throw new CliException(CliException.USAGE, "slot ack refused: " + d.detail());
         }
@@ -125,7 +125,7 @@ final class SlotCommand {
       validId(id);
       try (RaftWalClient c = cluster.client()) {
         Reply r = ClusterCalls.run("slot drop", () -> ClusterCalls.await(c.submit(new SlotDrop(id, 0)),
-            cluster.timeout().toSeconds()));
+            cluster.timeout()));
         return printReply("slot drop", r);
       }
     }

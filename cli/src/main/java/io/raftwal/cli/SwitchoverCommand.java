@@ -36,30 +36,10 @@ final class SwitchoverCommand implements Callable<Integer> {
   @Option(names = "--request-id", paramLabel = "ID", description = "Retrying with the same id returns the first outcome.")
   String requestId;
 
-  static long parseDuration(String d) {
-    String s = d.trim().toLowerCase(java.util.Locale.ROOT);
-    try {
-      if (s.endsWith("ms")) {
-        return Long.parseLong(s.substring(0, s.length() - 2));
-      }
-      if (s.endsWith("s")) {
-        return Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000);
-      }
-      if (s.endsWith("m")) {
-        return Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000);
-      }
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new CliException(CliException.USAGE, "--deadline '" + d + "' is not a duration; use e.g. 500ms, 5s or 1m");
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
-    long deadlineMs = parseDuration(deadline);
-    if (deadlineMs < 1 || deadlineMs > 600_000) {
-      throw new CliException(CliException.USAGE, "--deadline must be between 1ms and 10m, got " + deadline);
-    }
+    long deadlineMs = DurationOption.parse("--deadline", deadline, Duration.ofMillis(1), Duration.ofMillis(1),
+        Duration.ofMinutes(10)).toMillis();
     if (cluster.peers().stream().noneMatch(p -> p.id().equals(to))) {
       throw new CliException(CliException.USAGE, "--to " + to + " is not a member; members are "
           + cluster.peers().stream().map(p -> p.id()).toList());
@@ -67,7 +47,7 @@ final class SwitchoverCommand implements Callable<Integer> {
     String leader;
     try (ClusterProbe probe = new ClusterProbe(cluster.peers(), cluster.groupId())) {
       leader = probe.awaitLeader(cluster.timeout().toMillis()).orElseThrow(() -> new CliException(
-          CliException.UNREACHABLE, "switchover: no leader within " + cluster.timeout().toSeconds() + " s"));
+          CliException.UNREACHABLE, "switchover: no leader within " + cluster.timeoutText()));
     }
     String admin = cluster.admins().get(leader);
     if (admin == null) {

@@ -25,11 +25,15 @@ class CliBadInputTest {
     expect(1, "say where the cluster is", "read", "--since", "0");
     expect(1, "does not exist", "status", "--cluster", "/nonexistent/cluster.json");
     expect(1, "slot id", "slot", "create", "--peers", "n1=127.0.0.1:7001", "--id", "");
+    expect(1, "--timeout '10x' is not a duration", "status", "--peers", "n1=127.0.0.1:7001", "--timeout", "10x");
+    expect(1, "--timeout must be between 100ms and 60m", "status", "--peers", "n1=127.0.0.1:7001", "--timeout", "0");
+    expect(1, "--deadline 'soon' is not a duration", "switchover", "--peers", "n1=127.0.0.1:7001", "--to", "n1",
+        "--deadline", "soon");
     int closed;
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    expect(2, "unreachable", "read", "--peers", "n1=127.0.0.1:" + closed, "--since", "0", "--timeout", "2");
+    expect(2, "unreachable", "read", "--peers", "n1=127.0.0.1:" + closed, "--since", "0", "--timeout", "2s");
     expect(2, "unreachable", "append", "--peers", "n1=127.0.0.1:" + closed, "--data", "x", "--timeout", "2");
   }
 }
