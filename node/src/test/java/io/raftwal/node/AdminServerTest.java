@@ -110,6 +110,10 @@ class AdminServerTest {
       JsonNode events = JSON.readTree(call("GET", port, "/journal?limit=200", "s3cret", null).body());
       assertTrue(events.size() >= 3);
       assertTrue(events.get(0).get("seq").asLong() > events.get(1).get("seq").asLong(), "newest first");
+      JsonNode leaderChange = JSON.readTree(call("GET", port, "/journal?kind=leader_changed&limit=1", "s3cret", null)
+          .body()).get(0).get("fields");
+      assertTrue(leaderChange.get("term").asLong() >= 1, "a leader change names its term: " + leaderChange);
+      assertTrue(leaderChange.has("oldLeader") && leaderChange.has("leader"), leaderChange.toString());
       assertEquals(400, call("GET", port, "/journal?kind=nonsense", "s3cret", null).statusCode());
       assertEquals(400, call("GET", port, "/journal?colour=1", "s3cret", null).statusCode());
       assertTrue(call("GET", port, "/metrics", null, null).body().contains("raftwal_journal_events_written_total"));

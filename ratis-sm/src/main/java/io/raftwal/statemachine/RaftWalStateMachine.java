@@ -84,6 +84,8 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   private volatile Spool spool;
   private volatile SlotCatalog slots = new SlotCatalog();
   private volatile long lastLsn;
+  /** The leader this member last heard of, so a leader-change event can name both sides. */
+  private volatile RaftPeerId knownLeader;
   private volatile long archivedLsn;
   private volatile byte[] archivedHash = NO_HASH;
   private volatile long snapshotLastLsn;
@@ -338,6 +340,19 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     return b.setLogData(UnsafeByteOperations.unsafeWrap(bytes)).build();
   }
 
+  /** The term this member is in, or -1 before its server is up: for the journal, never for a decision. */
+  private long currentTerm() {
+    RaftServer server = getServer().getNow(null);
+    if (server == null) {
+      return -1;
+    }
+    try {
+      return server.getDivision(getGroupId()).getInfo().getCurrentTerm();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** The write gate the switchover freezes. */
   public WriteGate writeGate() {
     return gate;
@@ -345,9 +360,13 @@ public final class RaftWalStateMachine extends BaseStateMachine {
 
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
-    LOG.info("{}: leader is now {}", member, newLeaderId);
+    RaftPeerId oldLeader = knownLeader;
+    knownLeader = newLeaderId;
+    long term = currentTerm();
+    LOG.info("{}: leader is now {} in term {} (was {})", member, newLeaderId, term, oldLeader);
     event(EventKind.LEADER_CHANGED, Outcome.ALLOWED, "", Map.of("node", member.getPeerId().toString(),
-        "leader", String.valueOf(newLeaderId), "appliedIndex", getLastAppliedTermIndex().getIndex()));
+        "oldLeader", String.valueOf(oldLeader), "leader", String.valueOf(newLeaderId), "term", term,
+        "appliedIndex", getLastAppliedTermIndex().getIndex()));
     if (gate.isFrozen() && !member.getPeerId().equals(newLeaderId)) {
       // A freeze belongs to a leadership; whoever leads next starts with writes open.
       gate.open();
