@@ -9,9 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -67,7 +65,7 @@ public final class Journal implements EventSink, Closeable {
   private final JournalStore store;
   private final Options options;
   private final Clock clock;
-  private final ArrayDeque<JournalEvent> queue = new ArrayDeque<>();
+  private final EventQueue queue;
   private final Thread writer;
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -81,6 +79,7 @@ public final class Journal implements EventSink, Closeable {
     this.store = store;
     this.options = options;
     this.clock = clock;
+    this.queue = new EventQueue(options.queueCapacity());
     this.nextSeq = store.nextSeq();
     this.writer = new Thread(this::writeLoop, "raftwal-journal");
     writer.setDaemon(true);
@@ -116,34 +115,11 @@ public final class Journal implements EventSink, Closeable {
       if (closing) {
         return;
       }
-      if (queue.size() >= options.queueCapacity()) {
-        dropOneLocked(event);
-      } else {
-        queue.addLast(event);
+      if (!queue.offer(event)) {
+        dropped.incrementAndGet();
       }
       queue.notifyAll();
     }
-  }
-
-  /** Drops the oldest queued event of the lowest priority (the new one if it is lowest). */
-  private void dropOneLocked(JournalEvent incoming) {
-    JournalEvent victim = incoming;
-    for (JournalEvent e : queue) {
-      if (e.kind().priority() < victim.kind().priority()) {
-        victim = e;
-      }
-    }
-    dropped.incrementAndGet();
-    if (victim == incoming) {
-      return;
-    }
-    for (Iterator<JournalEvent> it = queue.iterator(); it.hasNext(); ) {
-      if (it.next() == victim) {
-        it.remove();
-        break;
-      }
-    }
-    queue.addLast(incoming);
   }
 
   private void writeLoop() {
@@ -160,8 +136,8 @@ public final class Journal implements EventSink, Closeable {
         if (queue.isEmpty()) {
           return;
         }
-        while (!queue.isEmpty() && batch.size() < 512) {
-          batch.add(queue.pollFirst().withSeq(nextSeq++));
+        for (JournalEvent e : queue.poll(512)) {
+          batch.add(e.withSeq(nextSeq++));
         }
         inFlight = batch.size();
       }
