@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -45,8 +46,9 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * A client of a raftwal cluster over Ratis gRPC: submits commands to the leader and reads from
  * any node. Requests refused before they reached the log (writes frozen by a switchover, a
- * leader stepping down, a full queue) are retried until the request timeout; a request whose
- * fate is unknown (a timeout) is never re-sent, since it may have been committed.
+ * leader stepping down, a full queue) are retried until the request timeout, one of them probing
+ * while the others wait for it; a request whose fate is unknown (a timeout) is never re-sent,
+ * since it may have been committed.
  */
 public final class RaftWalClient implements Closeable {
   private final RaftClient client;
@@ -55,7 +57,9 @@ public final class RaftWalClient implements Closeable {
   private static final long RETRY_SLEEP_MS = 25;
   private static final long HANDOVER_POLL_BASE_MS = 3;
   private static final long HANDOVER_POLL_MAX_MS = 100;
-  private static final long FROZEN_POLL_MAX_MS = 20;
+  private static final long PROBE_POLL_MAX_MS = 10;
+  private final RefusalWaiters refusals = new RefusalWaiters();
+  private final AtomicLong submitted = new AtomicLong();
 
   public RaftWalClient(List<Peer> peers, UUID groupId, Duration requestTimeout) {
     this.group = RaftSettings.group(peers, groupId);
@@ -100,7 +104,8 @@ public final class RaftWalClient implements Closeable {
   /** Submits a command to the leader; completes with the reply every node applied. */
   public CompletableFuture<Reply> submit(Command command) {
     // A fresh array nobody else holds: wrapped, not copied again.
-    return attempt(UnsafeByteOperations.unsafeWrap(CommandCodec.encode(command)), System.nanoTime() + timeout.toNanos(), 0);
+    return attempt(UnsafeByteOperations.unsafeWrap(CommandCodec.encode(command)), System.nanoTime() + timeout.toNanos(),
+        submitted.incrementAndGet(), 0, false);
   }
 
   /** Appends records as one entry (all or nothing); fails with {@link RaftWalException} when refused. */
@@ -113,22 +118,39 @@ public final class RaftWalClient implements Closeable {
     });
   }
 
-  private CompletableFuture<Reply> attempt(ByteString bytes, long deadline, int attempt) {
+  private CompletableFuture<Reply> attempt(ByteString bytes, long deadline, long seq, int attempt, boolean probe) {
     return client.async().send(Message.valueOf(bytes)).handle((reply, err) -> {
       Throwable failure = err != null ? unwrap(err) : reply.isSuccess() ? null : reply.getException();
+      if (failure != null && retriable(failure) && System.nanoTime() < deadline) {
+        return retryRefused(bytes, deadline, seq, attempt, probe, failure);
+      }
+      if (probe) {
+        refusals.probeEnded();
+      }
       if (failure == null) {
         return CompletableFuture.completedFuture(decodeReply(reply));
       }
-      if (retriable(failure) && System.nanoTime() < deadline) {
-        // A freeze lasts one to a few hundred ms: poll it briskly, since every ms a writer sleeps
-        // past the new leader's first commit is added to the write gap of the handover.
-        long backoffMs = Math.min(FROZEN_POLL_MAX_MS, 5L << Math.min(attempt, 2));
-        return CompletableFuture.supplyAsync(() -> null,
-                CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
-            .thenCompose(x -> attempt(bytes, deadline, attempt + 1));
-      }
       return CompletableFuture.<Reply>failedFuture(toRaftWalException(failure));
     }).thenCompose(f -> f);
+  }
+
+  /** A refusal that guarantees the request never reached the log: probe, or wait for the probe. */
+  private CompletableFuture<Reply> retryRefused(ByteString bytes, long deadline, long seq, int attempt, boolean probe,
+      Throwable failure) {
+    CompletableFuture<Void> wait = probe ? null : refusals.waitOrProbe(seq);
+    if (wait != null) {
+      long remainingNs = deadline - System.nanoTime();
+      return wait.orTimeout(Math.max(1, remainingNs), TimeUnit.NANOSECONDS).handle((x, e) -> null)
+          .thenCompose(x -> System.nanoTime() < deadline
+              ? attempt(bytes, deadline, seq, 0, false)
+              : CompletableFuture.<Reply>failedFuture(toRaftWalException(failure)));
+    }
+    // The probe: a freeze lasts one to a few hundred ms, and every ms past the new leader's
+    // first commit is added to every waiting writer's gap, so it polls briskly. It is one
+    // request, not one per writer, so the refusals stay cheap.
+    long backoffMs = Math.min(PROBE_POLL_MAX_MS, 2L << Math.min(attempt, 3));
+    return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS))
+        .thenCompose(x -> attempt(bytes, deadline, seq, attempt + 1, true));
   }
 
   private static Reply decodeReply(RaftClientReply reply) {
