@@ -11,7 +11,7 @@ import java.util.function.IntFunction;
  * bounded in time and in count. Throughput counts acknowledgements inside the measured window;
  * latency covers requests started inside it. The same semantics as the floors' generator.
  */
-final class LoadGenerator {
+public final class LoadGenerator {
   private final long[] start;
   private final long[] end;
   private final byte[] outcome; // 0 pending, 1 ok, 2 failed
@@ -27,7 +27,7 @@ final class LoadGenerator {
     outcome = new byte[capacity];
   }
 
-  static LoadGenerator run(IntFunction<CompletableFuture<?>> send, int concurrency, double warmupS, double measureS,
+  public static LoadGenerator run(IntFunction<CompletableFuture<?>> send, int concurrency, double warmupS, double measureS,
       int maxOps) throws InterruptedException {
     return run(send, concurrency, warmupS, measureS, maxOps, null);
   }
@@ -72,7 +72,7 @@ final class LoadGenerator {
     return g;
   }
 
-  String summary() {
+  public String summary() {
     int n = issued;
     int acked = 0;
     int failed = 0;
@@ -103,7 +103,7 @@ final class LoadGenerator {
   }
 
   /** Requests that failed (client-visible errors). */
-  int failed() {
+  public int failed() {
     int n = 0;
     for (int k = 0; k < issued; k++) {
       if (outcome[k] == 2) {
