@@ -46,11 +46,7 @@ public final class BackupBench {
   private BackupBench() {}
 
   public static void main(String[] args) throws Exception {
-    java.util.Map<String, String> a = new java.util.HashMap<>();
-    for (String s : args) {
-      int eq = s.indexOf('=');
-      a.put(s.substring(0, eq), s.substring(eq + 1));
-    }
+    java.util.Map<String, String> a = BenchArgs.parse(args, 0);
     String kind = a.getOrDefault("backend", "file");
     int sizeMiB = Integer.parseInt(a.getOrDefault("sizeMiB", "1024"));
     int recordBytes = Integer.parseInt(a.getOrDefault("recordBytes", "65536"));

@@ -9,7 +9,6 @@ import io.raftwal.embed.RaftWalConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -57,13 +56,7 @@ public final class ClusterBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>();
-    for (int i = 1; i < args.length; i++) {
-      int eq = args[i].indexOf('=');
-      if (eq > 0) {
-        a.put(args[i].substring(0, eq), args[i].substring(eq + 1));
-      }
-    }
+    Map<String, String> a = BenchArgs.parse(args, 1);
     String cmd = args.length > 0 ? args[0] : "help";
     List<Peer> peers = peers(Integer.parseInt(a.getOrDefault("basePort", "17000")));
     String system = a.getOrDefault("system", "raftwal");

@@ -72,7 +72,11 @@ public final class LoadGenerator {
     return g;
   }
 
-  public String summary() {
+  /** What the measured window yielded; {@link #summary} prints it. */
+  public record Figures(double opsPerSec, double p50Ms, double p99Ms, double p999Ms, int acked, int failed,
+      int issued) {}
+
+  public Figures figures() {
     int n = issued;
     int acked = 0;
     int failed = 0;
@@ -93,11 +97,16 @@ public final class LoadGenerator {
     lat = Arrays.copyOf(lat, nl);
     Arrays.sort(lat);
     double secs = (measureEnd - measureStart) / 1e9;
+    return new Figures(acked / secs, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), acked, failed, n);
+  }
+
+  public String summary() {
+    Figures f = figures();
     String out = String.format("ops/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f acked=%d failed=%d issued=%d",
-        acked / secs, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), acked, failed, n);
+        f.opsPerSec(), f.p50Ms(), f.p99Ms(), f.p999Ms(), f.acked(), f.failed(), f.issued());
     if (countersAtEnd != null) {
       // The counters' window is the loop's own, a few ms off the measured one: fine for a per-op cost.
-      out += " " + HostCounters.describe(countersAtStart, countersAtEnd, acked);
+      out += " " + HostCounters.describe(countersAtStart, countersAtEnd, f.acked());
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package io.raftwal.journal;
 
+import io.raftwal.bench.BenchArgs;
 import io.raftwal.bench.LoadGenerator;
 import io.raftwal.embed.Peer;
 import io.raftwal.embed.RaftWal;
@@ -79,11 +80,7 @@ public final class JournalSlowDiskBench {
   }
 
   public static void main(String[] args) throws Exception {
-    java.util.Map<String, String> a = new java.util.HashMap<>();
-    for (String s : args) {
-      int eq = s.indexOf('=');
-      a.put(s.substring(0, eq), s.substring(eq + 1));
-    }
+    java.util.Map<String, String> a = BenchArgs.parse(args, 0);
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "6"));
     double prewarm = Double.parseDouble(a.getOrDefault("prewarm", "60"));
     int conc = Integer.parseInt(a.getOrDefault("conc", "16"));
@@ -123,15 +120,6 @@ public final class JournalSlowDiskBench {
   static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
     double[] v = rs.stream().mapToDouble(f).sorted().toArray();
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  static double field(String summary, String key) {
-    for (String part : summary.split(" ")) {
-      if (part.startsWith(key + "=")) {
-        return Double.parseDouble(part.substring(key.length() + 1));
-      }
-    }
-    throw new IllegalArgumentException(key + " not in " + summary);
   }
 
   static Result cell(String kind, Path dir, int conc, double warmup, double measure, long delayMs, int slotEvery)
@@ -178,13 +166,12 @@ public final class JournalSlowDiskBench {
         written += j.written();
         dropped += j.dropped();
       }
-      String summary = g.summary();
+      LoadGenerator.Figures f = g.figures();
       // CPU over warm-up and measurement alike, per operation acknowledged in the measured window
       // scaled to the whole run: a per-op cost to compare cells, not an absolute one.
       double cpuUs = (os.getProcessCpuTime() - cpuAtStart) / 1e3;
-      double ops = field(summary, "ops/s") * (warmup + measure);
-      return new Result(field(summary, "ops/s"), field(summary, "p99_ms"), ops == 0 ? 0 : cpuUs / ops, summary,
-          written, dropped);
+      double ops = f.opsPerSec() * (warmup + measure);
+      return new Result(f.opsPerSec(), f.p99Ms(), ops == 0 ? 0 : cpuUs / ops, g.summary(), written, dropped);
     } finally {
       for (RaftWal w : wals) {
         w.close();
