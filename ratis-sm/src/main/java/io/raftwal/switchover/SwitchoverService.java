@@ -20,7 +20,6 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.GroupInfoReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
@@ -163,20 +162,10 @@ public final class SwitchoverService implements Closeable {
     events.record(JournalEvent.of(EventKind.SWITCHOVER_STARTED, Outcome.ALLOWED, actor, "pre-flight passed",
         Map.of("requestId", r.requestId(), "to", r.target(), "mode", r.mode(), "deadlineMs", r.deadlineMs(),
             "leader", self, "term", term)));
-    RaftGroup group = division.getGroup();
-    List<String> members = group.getPeers().stream().map(p -> p.getId().toString()).toList();
-    RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(r.deadlineMs() + 5_000, TimeUnit.MILLISECONDS));
-    try (RaftClient admin = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
-        .setRetryPolicy(RetryPolicies.noRetry()).build()) {
-      RatisSwitchoverTransport tx = new RatisSwitchoverTransport(division, sm, admin, probe, self, r.target(), members,
-          term, r.deadlineMs(), "switchover " + r.requestId() + " to " + r.target() + " in progress");
-      return SwitchoverCoordinator.run(r, self, term, tx, s -> running = new Running(r, s));
-    } catch (IOException e) {
-      sm.writeGate().open();
-      return new SwitchoverOutcome(r.requestId(), r.mode(), SwitchoverState.ABORTED, false, self, self, term, term,
-          -1, -1, 0, false, 0, 0, "could not reach the cluster: " + e.getMessage());
-    }
+    List<String> members = division.getGroup().getPeers().stream().map(p -> p.getId().toString()).toList();
+    RatisSwitchoverTransport tx = new RatisSwitchoverTransport(division, sm, probe, self, r.target(), members, term,
+        r.deadlineMs(), "switchover " + r.requestId() + " to " + r.target() + " in progress");
+    return SwitchoverCoordinator.run(r, self, term, tx, s -> running = new Running(r, s));
   }
 
   private Preflight.ClusterView view(String target) {
