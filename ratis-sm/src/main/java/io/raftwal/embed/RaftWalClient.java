@@ -30,6 +30,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -81,8 +82,11 @@ public final class RaftWalClient implements Closeable {
    * (with jitter) up to {@value #HANDOVER_POLL_MAX_MS} ms: a writer resumes soon after the new
    * leader can take it, yet an election after a crash (1-2 s without a leader) is not flooded by
    * every request in flight asking every few ms. A NotLeader that names the leader is retried at
-   * once by Ratis whatever the policy says. Everything else (timeouts, a member down) waits
-   * {@value #RETRY_SLEEP_MS} ms.
+   * once by Ratis whatever the policy says. A closed stream is the other face of a step-down:
+   * the leader's NotLeader replies close the client's stream to it, so the request sent next on
+   * it fails as already closed; it is polled like a NotLeader (waiting the fixed sleep there
+   * added 25 ms to every handover the client saw). Everything else (timeouts, a member down)
+   * waits {@value #RETRY_SLEEP_MS} ms.
    */
   static RetryPolicy retryPolicy(Duration requestTimeout) {
     // Each kind of failure may use up the request timeout on its own; no more.
@@ -95,6 +99,7 @@ public final class RaftWalClient implements Closeable {
     return ExceptionDependentRetry.newBuilder()
         .setExceptionToPolicy(LeaderNotReadyException.class, poll)
         .setExceptionToPolicy(NotLeaderException.class, poll)
+        .setExceptionToPolicy(AlreadyClosedException.class, poll)
         .setDefaultPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(sleeps,
             TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
         .setMaxAttempts(polls + sleeps)

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.retry.RetryPolicy;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,14 @@ class RaftWalClientRetryTest {
     }
     long late = sleepMs(after(NOT_READY, 20, 20));
     assertTrue(late >= 50, "still not ready after 20 polls: back off toward 100 ms, got " + late);
+  }
+
+  @Test
+  void aStreamClosedByALeaderSteppingDownIsPolledLikeANotLeader() {
+    AlreadyClosedException closed = new AlreadyClosedException("client-1->n1 is closed.");
+    long first = sleepMs(after(closed, 1, 1));
+    assertTrue(first <= 10, "first retry after a closed stream waits " + first + " ms, not the 25 ms fixed sleep");
+    assertTrue(after(closed, 100, 100).shouldRetry(), "polled for as long as a NotLeader is");
   }
 
   @Test
