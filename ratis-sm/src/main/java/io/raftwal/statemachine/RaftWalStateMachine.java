@@ -84,6 +84,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   private volatile Spool spool;
   private volatile SlotCatalog slots = new SlotCatalog();
   private volatile long lastLsn;
+  private volatile long lastCommandIndex;
   /** The leader this member last heard of, so a leader-change event can name both sides. */
   private volatile RaftPeerId knownLeader;
   private volatile long archivedLsn;
@@ -186,6 +187,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
     snapshotLastLsn = st.lastLsn();
     spool = opened;
     setLastAppliedTermIndex(snap == null ? TermIndex.INITIAL_VALUE : snap.termIndex());
+    lastCommandIndex = getLastAppliedTermIndex().getIndex();
     LOG.info("state machine {}: {} at {}, last LSN {}, spool LSN {}..{}, {} slot(s)",
         installed ? "reloaded from an installed snapshot" : "started",
         snap == null ? "no snapshot" : "snapshot", snap == null ? "-" : snap.termIndex(), lastLsn,
@@ -393,6 +395,7 @@ public final class RaftWalStateMachine extends BaseStateMachine {
       throw new UncheckedIOException("spool write failed applying Raft index " + index + "; stopping", e);
     }
     updateLastAppliedTermIndex(term, index);
+    lastCommandIndex = index;
     wakeWaiters(index);
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(ReplyCodec.encode(reply))));
   }
@@ -660,6 +663,16 @@ public final class RaftWalStateMachine extends BaseStateMachine {
 
   public long lastLsn() {
     return lastLsn;
+  }
+
+  /**
+   * The Raft index of the last command this node applied: the applied index less Ratis's own
+   * entries (configuration, commit metadata) that came after it. A follower applies a trailing
+   * metadata entry only when a later heartbeat brings its commit, up to half an election timeout
+   * on, so a catch-up check holds a switchover's target to this index, not to the last one.
+   */
+  public long lastCommandIndex() {
+    return lastCommandIndex;
   }
 
   public long oldestLsn() {

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.ClientId;
@@ -53,7 +52,8 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
 
   /**
    * Closes the gate, then lets the leader apply what it had already accepted, so the frontier is
-   * every LSN a client could have been acknowledged.
+   * every LSN a client could have been acknowledged and the last command entry (slot changes
+   * included) the target must have applied.
    */
   @Override
   public Frontier freeze() {
@@ -62,9 +62,10 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
     try {
       sm.awaitApplied(index).get(Math.max(1, deadlineMs - elapsedMs()), TimeUnit.MILLISECONDS);
     } catch (Exception notYet) {
-      // The index check below still holds the target to every entry the leader accepted.
+      // Not applied here within the deadline: hold the target to every entry the leader accepted.
+      return new Frontier(sm.lastLsn(), index);
     }
-    return new Frontier(sm.lastLsn(), index);
+    return new Frontier(sm.lastLsn(), sm.lastCommandIndex());
   }
 
   @Override
@@ -82,16 +83,19 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
     Thread.sleep(ms);
   }
 
+  /**
+   * One stale read of the target's own status: the Raft index and the LSN its state machine has
+   * applied. What a member has applied it holds in its log, so the applied index stands for the
+   * replicated one too, and each poll is one round trip (it was two: group info, then status)
+   * while writes are frozen. Held to the last command index (see {@link #freeze}), the check does
+   * not wait for Ratis's metadata entries, which a follower applies only on a later heartbeat;
+   * Ratis's transfer itself still waits until the target's log matches the leader's.
+   */
   @Override
   public TargetProgress pollTarget() {
-    RaftPeerId id = RaftPeerId.valueOf(target);
     try {
-      // Blocking calls, one after the other: Ratis 3.2's async stale read to a follower goes
-      // through the client's leader-ordered window and comes back NotLeader. The log info is
-      // needed besides the status: the frontier index may be a Ratis metadata entry, which a
-      // follower holds at once but applies only when the next heartbeat brings its commit.
-      LogInfoProto log = probe.getGroupManagementApi(id).info(groupId).getLogInfoProto();
-      return new TargetProgress(log.getLastEntry().getIndex(), log.getApplied().getIndex(), appliedLsn(probe, id));
+      StateSummary s = summary(probe, RaftPeerId.valueOf(target));
+      return new TargetProgress(s.appliedIndex(), s.appliedIndex(), s.lastLsn());
     } catch (Exception unreachable) {
       return new TargetProgress(-1, -1, -1);
     }

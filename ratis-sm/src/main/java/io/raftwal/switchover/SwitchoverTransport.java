@@ -6,7 +6,10 @@ package io.raftwal.switchover;
  */
 public interface SwitchoverTransport {
 
-  /** The last LSN and Raft index the leader accepted before its gate closed. */
+  /**
+   * What the target must hold before it may lead: the last LSN the leader accepted before its
+   * gate closed, and the Raft index of the last command entry (appends and slot changes alike).
+   */
   record Frontier(long lsn, long raftIndex) {}
 
   /** How far the target has replicated (its log) and applied (its state machine). */
