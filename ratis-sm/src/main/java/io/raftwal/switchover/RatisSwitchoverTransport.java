@@ -62,6 +62,9 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
     try {
       sm.awaitApplied(index).get(Math.max(1, deadlineMs - elapsedMs()), TimeUnit.MILLISECONDS);
     } catch (Exception notYet) {
+      if (notYet instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       // Not applied here within the deadline: hold the target to every entry the leader accepted.
       return new Frontier(sm.lastLsn(), index);
     }
