@@ -61,14 +61,14 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
     long index = division.getRaftLog().getLastEntryTermIndex().getIndex();
     try {
       sm.awaitApplied(index).get(Math.max(1, deadlineMs - elapsedMs()), TimeUnit.MILLISECONDS);
-    } catch (Exception notYet) {
-      if (notYet instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      // Not applied here within the deadline: hold the target to every entry the leader accepted.
-      return new Frontier(sm.lastLsn(), index);
+      return new Frontier(sm.lastLsn(), sm.lastCommandIndex());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException notYet) {
+      // falls through
     }
-    return new Frontier(sm.lastLsn(), sm.lastCommandIndex());
+    // Not applied here in time: hold the target to every entry the leader accepted.
+    return new Frontier(sm.lastLsn(), index);
   }
 
   @Override
