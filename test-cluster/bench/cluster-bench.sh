@@ -47,8 +47,8 @@ run_cluster() { # system, then load args
 echo "MACHINE $(nproc) cpu, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
 if [ "${1:-}" = "handover" ]; then   # write gap of 20 handovers per row, same load, same machine
   for conc in 16 128; do
-    run_cluster raftwal handover method=switchover conc=$conc size=128 rounds=20 every=3 warmup=$PW
-    run_cluster raftwal handover method=transfer conc=$conc size=128 rounds=20 every=3 warmup=$PW
+    run_cluster raftwal handover method=switchover conc=$conc size=128 rounds=20 coldHandovers=3 every=3 warmup=$PW
+    run_cluster raftwal handover method=transfer conc=$conc size=128 rounds=20 coldHandovers=3 every=3 warmup=$PW
     if command -v etcd >/dev/null; then
       (cd ../shared/floors && bash run-etcd.sh 5 transfer conc=$conc size=128 warmup=10 measure=15 at=17)
     fi

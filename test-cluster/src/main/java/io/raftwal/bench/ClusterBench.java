@@ -112,11 +112,16 @@ public final class ClusterBench {
    * Repeated leadership handovers under a steady unbatched load: {@code method=switchover} (the
    * guarded switchover through the leader's admin API) or {@code method=transfer} (a plain Ratis
    * transferLeadership). Prints each handover's write gap, their median and max, and failures.
+   * The leadership moves round the cluster (to the member after the leader), so every member
+   * leads in turn. The first {@code coldHandovers} (default 0) are run and printed but left out
+   * of the median and max: a member's first leadership in a JVM loads and interprets Ratis's
+   * leader and gRPC client code (about 400 classes), which costs a few hundred ms once per JVM.
    */
   static void handover(List<Peer> peers, Map<String, String> a) throws Exception {
     String method = a.getOrDefault("method", "switchover");
     int conc = Integer.parseInt(a.getOrDefault("conc", "16"));
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "20"));
+    int cold = Integer.parseInt(a.getOrDefault("coldHandovers", "0"));
     double every = Double.parseDouble(a.getOrDefault("every", "2"));
     double warm = Double.parseDouble(a.getOrDefault("warmup", "20"));
     int basePort = Integer.parseInt(a.getOrDefault("basePort", "17000"));
@@ -125,7 +130,7 @@ public final class ClusterBench {
          io.raftwal.cli.ClusterProbe probe = new io.raftwal.cli.ClusterProbe(peers, RaftWalConfig.DEFAULT_GROUP_ID)) {
       awaitLeader(p -> client.append(List.of(p)));
       // Generous: each round also spends its handover call; the load must outlast every round.
-      double total = warm + rounds * (every + 5) + 10;
+      double total = warm + (cold + rounds) * (every + 5) + 10;
       LoadGenerator[] g = new LoadGenerator[1];
       Thread load = new Thread(() -> {
         try {
@@ -139,9 +144,10 @@ public final class ClusterBench {
       java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
       List<long[]> events = new ArrayList<>();
       List<String> notes = new ArrayList<>();
-      for (int r = 0; r < rounds; r++) {
+      List<String> ids = peers.stream().map(Peer::id).toList();
+      for (int r = 0; r < cold + rounds; r++) {
         String leader = probe.awaitLeader(30_000).orElseThrow();
-        String target = peers.stream().map(Peer::id).filter(x -> !x.equals(leader)).toList().get(r % 2);
+        String target = ids.get((ids.indexOf(leader) + 1) % ids.size());
         long t0 = System.nanoTime();
         String note;
         if (method.equals("transfer")) {
@@ -167,22 +173,28 @@ public final class ClusterBench {
         Thread.sleep((long) (every * 1000));
       }
       load.join(); // runs to its fixed end; rounds finished well before it
-      long[] gaps = new long[events.size()];
+      long[] gaps = new long[events.size() - cold];
+      List<String> coldGaps = new ArrayList<>();
       // wall-clock times, to line a gap up with the servers' logs
       long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
       var clock = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneId.systemDefault());
       for (int i = 0; i < events.size(); i++) {
         LoadGenerator.Gap gap = g[0].maxAckGap(events.get(i)[0], events.get(i)[1], 300_000_000L, 1_000_000_000L);
-        gaps[i] = gap.nanos();
-        System.out.printf("HANDOVER %s #%d gap_ms=%.1f call_ms=%.1f %s call_at=%s gap_after=%s%n", method, i + 1,
-            gaps[i] / 1e6, (events.get(i)[1] - events.get(i)[0]) / 1e6, notes.get(i),
+        if (i < cold) {
+          coldGaps.add(String.format("%.1f", gap.nanos() / 1e6));
+        } else {
+          gaps[i - cold] = gap.nanos();
+        }
+        System.out.printf("HANDOVER %s %s%d gap_ms=%.1f call_ms=%.1f %s call_at=%s gap_after=%s%n", method,
+            i < cold ? "cold#" : "#", i < cold ? i + 1 : i - cold + 1, gap.nanos() / 1e6, (events.get(i)[1] - events.get(i)[0]) / 1e6, notes.get(i),
             clock.format(java.time.Instant.ofEpochMilli((events.get(i)[0] + wallMinusNano) / 1_000_000L)),
             clock.format(java.time.Instant.ofEpochMilli((gap.afterNanos() + wallMinusNano) / 1_000_000L)));
       }
       java.util.Arrays.sort(gaps);
-      System.out.printf("RESULT handover method=%s conc=%d size=%d rounds=%d gap_median_ms=%.1f gap_max_ms=%.1f failed=%d %s%n",
+      System.out.printf("RESULT handover method=%s conc=%d size=%d rounds=%d gap_median_ms=%.1f gap_max_ms=%.1f"
+              + " cold_gaps_ms=%s failed=%d %s%n",
           method, conc, payload.length, rounds, gaps[gaps.length / 2] / 1e6, gaps[gaps.length - 1] / 1e6,
-          g[0].failed(), g[0].summary());
+          coldGaps.isEmpty() ? "-" : String.join(",", coldGaps), g[0].failed(), g[0].summary());
     }
   }
 
