@@ -11,4 +11,14 @@ public sealed interface Query {
 
   /** The node's applied state: see {@link StateSummary}. */
   record Status() implements Query {}
+
+  /**
+   * The node's applied state once it has applied Raft index {@code raftIndex}, or after
+   * {@code maxWaitMs}, whichever comes first (the asker compares). One request instead of a
+   * poll loop: a switchover asks its target this while writes are frozen.
+   */
+  record StatusAfter(long raftIndex, long maxWaitMs) implements Query {
+    /** The longest a node holds the question open. */
+    public static final long MAX_WAIT_MS = 60_000;
+  }
 }

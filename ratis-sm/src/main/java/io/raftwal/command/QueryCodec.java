@@ -13,6 +13,7 @@ public final class QueryCodec {
   private static final int READ_SINCE = 1;
   private static final int LIST_SLOTS = 2;
   private static final int STATUS = 3;
+  private static final int STATUS_AFTER = 4;
   private static final int RECORDS = 10;
   private static final int SUMMARY = 11;
 
@@ -21,6 +22,9 @@ public final class QueryCodec {
   public static byte[] encode(Query q) {
     if (q instanceof Query.ReadSince r) {
       return Wire.seal(Wire.begin(12, READ_SINCE).putLong(r.sinceLsn()).putInt(r.max()));
+    }
+    if (q instanceof Query.StatusAfter s) {
+      return Wire.seal(Wire.begin(16, STATUS_AFTER).putLong(s.raftIndex()).putLong(s.maxWaitMs()));
     }
     return Wire.seal(Wire.begin(0, q instanceof Query.ListSlots ? LIST_SLOTS : STATUS));
   }
@@ -42,6 +46,18 @@ public final class QueryCodec {
       }
       case LIST_SLOTS -> new Query.ListSlots();
       case STATUS -> new Query.Status();
+      case STATUS_AFTER -> {
+        long index = in.getLong();
+        long maxWaitMs = in.getLong();
+        if (index < 0) {
+          throw new MalformedCommandException("raftIndex " + index + " is negative");
+        }
+        if (maxWaitMs < 0 || maxWaitMs > Query.StatusAfter.MAX_WAIT_MS) {
+          throw new MalformedCommandException("maxWaitMs " + maxWaitMs + " is out of range: give 0 to "
+              + Query.StatusAfter.MAX_WAIT_MS);
+        }
+        yield new Query.StatusAfter(index, maxWaitMs);
+      }
       default -> throw new MalformedCommandException("query type " + type + " is unknown");
     });
   }

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -37,6 +38,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -581,6 +583,9 @@ public final class RaftWalStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> query(Message request) {
     try {
       Query q = QueryCodec.decode(request.getContent().toByteArray());
+      if (q instanceof Query.StatusAfter s) {
+        return statusAfter(s);
+      }
       byte[] answer;
       if (q instanceof Query.ReadSince r) {
         answer = QueryCodec.encodeRecords(capped(readSince(r.sinceLsn(), r.max())));
@@ -591,10 +596,37 @@ public final class RaftWalStateMachine extends BaseStateMachine {
       }
       return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
     } catch (MalformedCommandException | IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException("REJECTED: " + e.getMessage()));
+      return CompletableFuture.failedFuture(rejected(e.getMessage()));
     } catch (IOException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(new StateMachineException(
+          "query failed: " + e.getMessage(), e));
     }
+  }
+
+  /**
+   * A query's failure as Ratis carries it back in the reply. Any other exception fails the RPC,
+   * and the client's retry policy then sends the same bad question again for its whole timeout.
+   */
+  private static StateMachineException rejected(String why) {
+    return new StateMachineException("REJECTED: " + why);
+  }
+
+  /**
+   * How far past its applied index a node lets a status question wait: each index waited for
+   * holds an entry until it is applied, so an index the group will not reach soon is refused.
+   */
+  static final long MAX_STATUS_WAIT_AHEAD = 1 << 20;
+
+  private CompletableFuture<Message> statusAfter(Query.StatusAfter s) {
+    long applied = getLastAppliedTermIndex().getIndex();
+    if (s.raftIndex() - applied > MAX_STATUS_WAIT_AHEAD) {
+      return CompletableFuture.failedFuture(rejected("raftIndex " + s.raftIndex() + " is more than "
+          + MAX_STATUS_WAIT_AHEAD + " entries past this node's applied index " + applied
+          + "; ask for an index the group has written"));
+    }
+    // A copy: the timeout must not complete the waiter other askers share.
+    return awaitApplied(s.raftIndex()).copy().completeOnTimeout(null, s.maxWaitMs(), TimeUnit.MILLISECONDS)
+        .thenApply(v -> Message.valueOf(ByteString.copyFrom(QueryCodec.encodeSummary(summary()))));
   }
 
   /** A read's reply must fit a gRPC message: at most {@value #MAX_READ_REPLY_BYTES} bytes, at least one record. */

@@ -6,11 +6,14 @@ import io.raftwal.command.StateSummary;
 import io.raftwal.statemachine.RaftWalStateMachine;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.ClientId;
@@ -20,6 +23,8 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.raftlog.RaftLogIOException;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /** The switchover's cluster actions on the leader, over Ratis. */
@@ -35,6 +40,9 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
   private final long deadlineMs;
   private final String reason;
   private final long start = System.nanoTime();
+  /** The question to the target in flight, if any; only the coordinator's thread touches it. */
+  private CompletableFuture<StateSummary> asked;
+  private Frontier frontier;
 
   RatisSwitchoverTransport(RaftServer.Division division, RaftWalStateMachine sm, RaftClient probe,
       String self, String target, List<String> members, long oldTerm, long deadlineMs, String reason) {
@@ -58,17 +66,40 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
   @Override
   public Frontier freeze() {
     sm.writeGate().freeze(reason);
-    long index = division.getRaftLog().getLastEntryTermIndex().getIndex();
+    RaftLog log = division.getRaftLog();
+    long index = log.getLastEntryTermIndex().getIndex();
+    // The target is asked now, while the frontier commits here: its answer comes back once it has
+    // applied the last command, one round trip sooner than asking after the leader's own apply.
+    asked = ask(lastCommandAtOrBefore(log, index));
+    frontier = new Frontier(sm.lastLsn(), index);
     try {
       sm.awaitApplied(index).get(Math.max(1, deadlineMs - elapsedMs()), TimeUnit.MILLISECONDS);
-      return new Frontier(sm.lastLsn(), sm.lastCommandIndex());
+      frontier = new Frontier(sm.lastLsn(), sm.lastCommandIndex());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException notYet) {
-      // falls through
+      // Not applied here in time: the target is held to every entry the leader accepted.
     }
-    // Not applied here in time: hold the target to every entry the leader accepted.
-    return new Frontier(sm.lastLsn(), index);
+    return frontier;
+  }
+
+  /**
+   * The last entry at or before {@code index} that the target's state machine applies promptly:
+   * Ratis follows each commit with a metadata entry of its own, whose commit a follower learns
+   * only at a later heartbeat, so waiting for one would cost up to a heartbeat interval.
+   */
+  static long lastCommandAtOrBefore(RaftLog log, long index) {
+    for (long i = index; i > Math.max(index - 8, log.getStartIndex() - 1); i--) {
+      try {
+        LogEntryProto e = log.get(i);
+        if (e == null || !e.hasMetadataEntry()) {
+          return i;
+        }
+      } catch (RaftLogIOException unreadable) {
+        return index;
+      }
+    }
+    return index;
   }
 
   @Override
@@ -87,21 +118,58 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
   }
 
   /**
-   * One stale read of the target's own status: the Raft index and the LSN its state machine has
-   * applied. What a member has applied it holds in its log, so the applied index stands for the
-   * replicated one too, and each poll is one round trip (it was two: group info, then status)
-   * while writes are frozen. Held to the last command index (see {@link #freeze}), the check does
-   * not wait for Ratis's metadata entries, which a follower applies only on a later heartbeat;
+   * The target's own answer to "your status once you have applied the frontier's last command":
+   * the Raft index and the LSN its state machine has applied. What a member has applied it holds
+   * in its log, so the applied index stands for the replicated one too. The target holds the
+   * question open until it applies that index (the first one is asked at the freeze), so a poll
+   * is one round trip, not a loop of them, while writes are frozen. Held to the last command
+   * (see {@link #lastCommandAtOrBefore}), the check does not wait for Ratis's metadata entries;
    * Ratis's transfer itself still waits until the target's log matches the leader's.
    */
   @Override
   public TargetProgress pollTarget() {
+    if (asked == null) {
+      asked = ask(frontier.raftIndex());
+    }
     try {
-      StateSummary s = summary(probe, RaftPeerId.valueOf(target));
+      StateSummary s = asked.get(Math.max(1, deadlineMs - elapsedMs()), TimeUnit.MILLISECONDS);
+      asked = null;
       return new TargetProgress(s.appliedIndex(), s.appliedIndex(), s.lastLsn());
-    } catch (Exception unreachable) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new TargetProgress(-1, -1, -1);
+    } catch (TimeoutException stillWaiting) {
+      return new TargetProgress(-1, -1, -1); // the deadline passed; the answer is no longer needed
+    } catch (ExecutionException unreachable) {
+      asked = null;
       return new TargetProgress(-1, -1, -1);
     }
+  }
+
+  /** The longest the target holds one question open; the coordinator asks again after it. */
+  static final long MAX_ASK_WAIT_MS = 1_000;
+
+  /**
+   * Asks the target for its status once it has applied {@code index}, on a thread of its own:
+   * Ratis's blocking call gives each question a gRPC stream of its own, where its async stale
+   * read queues it in the client's ordered window for that member, behind which a question held
+   * open would hold back the next.
+   */
+  private CompletableFuture<StateSummary> ask(long index) {
+    long maxWaitMs = Math.max(0, Math.min(MAX_ASK_WAIT_MS, deadlineMs - elapsedMs()));
+    Message question = Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.StatusAfter(index, maxWaitMs))));
+    RaftPeerId to = RaftPeerId.valueOf(target);
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return summary(probe, to, question);
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }, r -> {
+      Thread t = new Thread(r, "switchover-ask-" + target);
+      t.setDaemon(true);
+      t.start();
+    });
   }
 
   private static final Message STATUS = Message.valueOf(ByteString.copyFrom(QueryCodec.encode(new Query.Status())));
@@ -112,7 +180,11 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
   }
 
   private static StateSummary summary(RaftClient probe, RaftPeerId id) throws IOException {
-    RaftClientReply r = probe.io().sendStaleRead(STATUS, 0, id);
+    return summary(probe, id, STATUS);
+  }
+
+  private static StateSummary summary(RaftClient probe, RaftPeerId id, Message question) throws IOException {
+    RaftClientReply r = probe.io().sendStaleRead(question, 0, id);
     if (!r.isSuccess()) {
       throw new IOException(id + " refused a status read: " + r.getException());
     }

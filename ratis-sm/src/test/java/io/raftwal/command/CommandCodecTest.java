@@ -109,7 +109,8 @@ class CommandCodecTest {
     for (Reply r : List.of(new Reply.Appended(1, 5, 3, 99), new Reply.Done("ok"), new Reply.Rejected("no"))) {
       assertEquals(r, ReplyCodec.decode(ReplyCodec.encode(r)));
     }
-    for (Query q : List.of(new Query.ReadSince(5, 10), new Query.ListSlots(), new Query.Status())) {
+    for (Query q : List.of(new Query.ReadSince(5, 10), new Query.ListSlots(), new Query.Status(),
+        new Query.StatusAfter(42, 250))) {
       assertEquals(q, QueryCodec.decode(QueryCodec.encode(q)));
     }
     List<SpoolRecord> records = List.of(new SpoolRecord(1, 2, 3, 4, "p".getBytes()), new SpoolRecord(1, 3, 3, 4, new byte[0]));
@@ -117,5 +118,18 @@ class CommandCodecTest {
     StateSummary s = new StateSummary(10, 2, 40, 1, 5, 0, 30, true, 4096, 2, 1);
     assertEquals(s, QueryCodec.decodeSummary(QueryCodec.encodeSummary(s)));
     assertThrows(MalformedCommandException.class, () -> QueryCodec.decode(QueryCodec.encode(new Query.ReadSince(1, 0))));
+  }
+
+  @Test
+  void aStatusQueryThatWouldWaitTooLongOrForANegativeIndexIsRefusedNamingTheField() {
+    MalformedCommandException e = assertThrows(MalformedCommandException.class,
+        () -> QueryCodec.decode(QueryCodec.encode(new Query.StatusAfter(1, Query.StatusAfter.MAX_WAIT_MS + 1))));
+    assertTrue(e.getMessage().contains("maxWaitMs") && e.getMessage().contains("0 to 60000"), e.getMessage());
+    e = assertThrows(MalformedCommandException.class,
+        () -> QueryCodec.decode(QueryCodec.encode(new Query.StatusAfter(1, -1))));
+    assertTrue(e.getMessage().contains("maxWaitMs"), e.getMessage());
+    e = assertThrows(MalformedCommandException.class,
+        () -> QueryCodec.decode(QueryCodec.encode(new Query.StatusAfter(-5, 10))));
+    assertTrue(e.getMessage().contains("raftIndex -5"), e.getMessage());
   }
 }
