@@ -5,7 +5,8 @@
 # usage: bash test-cluster/bench/cluster-bench.sh [warmup=3] [measure=12]   (env PREWARM=150: seconds of load first)
 #        (env: SERVER_ARGS=raft.x=y for every server, EXTRA_n1..EXTRA_n3 JVM flags for one, GC=, JAR=, TAG=)
 #        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
-#        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd)
+#        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd;
+#                                                              env WARM_HANDOVERS=3: handovers run before the 20 measured)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 #        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched; env SIZE=1024 CONC=16 PAIRS=3)
@@ -47,8 +48,8 @@ run_cluster() { # system, then load args
 echo "MACHINE $(nproc) cpu, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
 if [ "${1:-}" = "handover" ]; then   # write gap of 20 handovers per row, same load, same machine
   for conc in 16 128; do
-    run_cluster raftwal handover method=switchover conc=$conc size=128 rounds=20 coldHandovers=3 every=3 warmup=$PW
-    run_cluster raftwal handover method=transfer conc=$conc size=128 rounds=20 coldHandovers=3 every=3 warmup=$PW
+    run_cluster raftwal handover method=switchover conc=$conc size=128 rounds=20 coldHandovers=${WARM_HANDOVERS:-3} every=3 warmup=$PW
+    run_cluster raftwal handover method=transfer conc=$conc size=128 rounds=20 coldHandovers=${WARM_HANDOVERS:-3} every=3 warmup=$PW
     if command -v etcd >/dev/null; then
       (cd ../shared/floors && bash run-etcd.sh 5 transfer conc=$conc size=128 warmup=10 measure=15 at=17)
     fi
