@@ -137,14 +137,16 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
       return new TargetProgress(s.appliedIndex(), s.appliedIndex(), s.lastLsn());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new TargetProgress(-1, -1, -1);
+      return UNKNOWN;
     } catch (TimeoutException stillWaiting) {
-      return new TargetProgress(-1, -1, -1); // the deadline passed; the answer is no longer needed
+      return UNKNOWN; // the deadline passed; the answer is no longer needed
     } catch (ExecutionException unreachable) {
       asked = null;
-      return new TargetProgress(-1, -1, -1);
+      return UNKNOWN;
     }
   }
+
+  private static final TargetProgress UNKNOWN = new TargetProgress(-1, -1, -1);
 
   /** The longest the target holds one question open; the coordinator asks again after it. */
   static final long MAX_ASK_WAIT_MS = 1_000;
@@ -176,11 +178,7 @@ final class RatisSwitchoverTransport implements SwitchoverTransport {
 
   /** The last LSN member {@code id} has applied, read from its own state machine. */
   static long appliedLsn(RaftClient probe, RaftPeerId id) throws IOException {
-    return summary(probe, id).lastLsn();
-  }
-
-  private static StateSummary summary(RaftClient probe, RaftPeerId id) throws IOException {
-    return summary(probe, id, STATUS);
+    return summary(probe, id, STATUS).lastLsn();
   }
 
   private static StateSummary summary(RaftClient probe, RaftPeerId id, Message question) throws IOException {

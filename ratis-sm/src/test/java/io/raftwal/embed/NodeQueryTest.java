@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftwal.command.MalformedCommandException;
 import io.raftwal.command.Query;
 import io.raftwal.command.QueryCodec;
 import io.raftwal.command.StateSummary;
@@ -38,11 +37,7 @@ class NodeQueryTest {
   }
 
   private static StateSummary answer(CompletableFuture<byte[]> f) throws Exception {
-    return decode(f.get(60, TimeUnit.SECONDS));
-  }
-
-  private static StateSummary decode(byte[] bytes) throws MalformedCommandException {
-    return QueryCodec.decodeSummary(bytes);
+    return QueryCodec.decodeSummary(f.get(60, TimeUnit.SECONDS));
   }
 
   @Test
