@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
@@ -37,7 +38,6 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.ExceptionDependentRetry;
-import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -56,7 +56,7 @@ public final class RaftWalClient implements Closeable {
   private final RaftGroup group;
   private final Duration timeout;
   private static final long RETRY_SLEEP_MS = 25;
-  private static final long HANDOVER_POLL_BASE_MS = 3;
+  private static final long HANDOVER_POLL_FAST_MS = 10;
   private static final long HANDOVER_POLL_MAX_MS = 100;
   private static final long PROBE_POLL_MAX_MS = 10;
   private final RefusalWaiters refusals = new RefusalWaiters();
@@ -78,24 +78,24 @@ public final class RaftWalClient implements Closeable {
    * Ratis's own retries (same call id, so its retry cache de-duplicates them). A new leader
    * refuses writes as not ready only until its first entry commits, one commit round, and a
    * member that has just stepped down names no leader only until the new one's first heartbeat:
-   * both usually end within tens of milliseconds, so they are polled from a few ms on, doubling
-   * (with jitter) up to {@value #HANDOVER_POLL_MAX_MS} ms: a writer resumes soon after the new
-   * leader can take it, yet an election after a crash (1-2 s without a leader) is not flooded by
-   * every request in flight asking every few ms. A NotLeader that names the leader is retried at
-   * once by Ratis whatever the policy says. A closed stream is the other face of a step-down:
-   * the leader's NotLeader replies close the client's stream to it, so the request sent next on
-   * it fails as already closed; it is polled like a NotLeader (waiting the fixed sleep there
-   * added 25 ms to every handover the client saw). Everything else (timeouts, a member down)
-   * waits {@value #RETRY_SLEEP_MS} ms.
+   * both usually end within tens of milliseconds, so they are polled on the schedule of
+   * {@link #handoverPollMs}: every few ms for about a commit round, then less and less often up
+   * to {@value #HANDOVER_POLL_MAX_MS} ms, so that a writer resumes soon after the new leader can
+   * take it, yet an election after a crash (1-2 s without a leader) is not flooded by every
+   * request in flight asking every few ms. A NotLeader that names the leader is retried at once
+   * by Ratis whatever the policy says. A closed stream is the other face of a step-down: the
+   * leader's NotLeader replies close the client's stream to it, so the request sent next on it
+   * fails as already closed; it is polled like a NotLeader (waiting the fixed sleep there added
+   * 25 ms to every handover the client saw). Everything else (timeouts, a member down) waits
+   * {@value #RETRY_SLEEP_MS} ms.
    */
   static RetryPolicy retryPolicy(Duration requestTimeout) {
     // Each kind of failure may use up the request timeout on its own; no more.
-    int polls = (int) Math.max(40, requestTimeout.toMillis() / HANDOVER_POLL_MAX_MS + 10);
+    int polls = (int) Math.max(40, requestTimeout.toMillis() / HANDOVER_POLL_MAX_MS + HANDOVER_FAST_POLLS);
     int sleeps = (int) Math.max(40, requestTimeout.toMillis() / RETRY_SLEEP_MS);
-    RetryPolicy poll = ExponentialBackoffRetry.newBuilder()
-        .setBaseSleepTime(TimeDuration.valueOf(HANDOVER_POLL_BASE_MS, TimeUnit.MILLISECONDS))
-        .setMaxSleepTime(TimeDuration.valueOf(HANDOVER_POLL_MAX_MS, TimeUnit.MILLISECONDS))
-        .setMaxAttempts(polls).build();
+    // Inside ExceptionDependentRetry, a policy's attempt count is the count of its own kind of failure.
+    RetryPolicy poll = event -> event.getAttemptCount() >= polls ? RetryPolicy.NO_RETRY_ACTION
+        : () -> TimeDuration.valueOf(jittered(handoverPollMs(event.getAttemptCount())), TimeUnit.MICROSECONDS);
     return ExceptionDependentRetry.newBuilder()
         .setExceptionToPolicy(LeaderNotReadyException.class, poll)
         .setExceptionToPolicy(NotLeaderException.class, poll)
@@ -104,6 +104,28 @@ public final class RaftWalClient implements Closeable {
             TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
         .setMaxAttempts(polls + sleeps)
         .build();
+  }
+
+  /** Polls at the short interval before backing off: about 150 ms of them, a commit round or a few. */
+  static final int HANDOVER_FAST_POLLS = 16;
+
+  /**
+   * The sleep before the {@code n}th retry (from 1) of one kind of handover refusal: 2, 4, 8 ms,
+   * then {@value #HANDOVER_POLL_FAST_MS} ms up to the {@value #HANDOVER_FAST_POLLS}th, then
+   * doubling to {@value #HANDOVER_POLL_MAX_MS} ms. A plain doubling from 3 ms (6, 12, 24, 48)
+   * overshot the moment a new leader became ready by 10-40 ms, since its readiness falls 30-80 ms
+   * into the refusals; a cap of 10 ms for good would flood a leader that needs seconds to replay.
+   */
+  static long handoverPollMs(int n) {
+    if (n <= HANDOVER_FAST_POLLS) {
+      return Math.min(HANDOVER_POLL_FAST_MS, 1L << Math.max(1, Math.min(n, 4)));
+    }
+    return Math.min(HANDOVER_POLL_MAX_MS, HANDOVER_POLL_FAST_MS << Math.min(n - HANDOVER_FAST_POLLS, 4));
+  }
+
+  /** {@code ms} as microseconds, times 0.5 to 1.5, so that refused requests do not retry in lockstep. */
+  private static long jittered(long ms) {
+    return (long) (ms * 1000 * (0.5 + ThreadLocalRandom.current().nextDouble()));
   }
 
   /** Submits a command to the leader; completes with the reply every node applied. */

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
@@ -43,17 +45,36 @@ class RaftWalClientRetryTest {
 
   static final LeaderNotReadyException NOT_READY =
       new LeaderNotReadyException(RaftGroupMemberId.valueOf(RaftPeerId.valueOf("n2"), RaftGroupId.randomId()));
+  static final NotLeaderException NOT_LEADER =
+      new NotLeaderException(RaftGroupMemberId.valueOf(RaftPeerId.valueOf("n1"), RaftGroupId.randomId()), null, List.of());
 
   @Test
-  void aNewLeaderThatIsNotReadyIsPolledWithinMillisecondsThenLessOften() {
-    long first = sleepMs(after(NOT_READY, 1, 1));
-    assertTrue(first <= 10, "first poll after " + first + " ms: a not-ready leader is ready within a commit round");
-    for (int n = 1; n <= 30; n++) {
-      long ms = sleepMs(after(NOT_READY, n, n));
-      assertTrue(ms <= 150, "poll " + n + " waits " + ms + " ms, above the cap with jitter");
+  void aNewLeaderThatIsNotReadyIsPolledEveryFewMillisecondsForACommitRoundThenLessOften() {
+    long spent = 0;
+    int n = 1;
+    for (; spent < 100; n++) {
+      long ms = RaftWalClient.handoverPollMs(n);
+      assertTrue(ms <= 10, "poll " + n + " after " + spent + " ms of refusals waits " + ms + " ms");
+      spent += ms;
     }
-    long late = sleepMs(after(NOT_READY, 20, 20));
-    assertTrue(late >= 50, "still not ready after 20 polls: back off toward 100 ms, got " + late);
+    assertTrue(n <= 16, "100 ms of refusals are covered by " + n + " polls");
+    assertEquals(2, RaftWalClient.handoverPollMs(1), "the first poll comes soon: most handovers end within tens of ms");
+    assertEquals(100, RaftWalClient.handoverPollMs(30), "a leader still not ready after 30 polls is asked every 100 ms");
+    for (int k = 1; k < 40; k++) {
+      assertTrue(RaftWalClient.handoverPollMs(k + 1) >= RaftWalClient.handoverPollMs(k), "never sooner than before: " + k);
+    }
+  }
+
+  @Test
+  void thePolicyAppliesThePollScheduleWithJitterToNotReadyAndNotLeader() {
+    for (int n = 1; n <= 30; n++) {
+      long base = RaftWalClient.handoverPollMs(n);
+      for (Throwable cause : new Throwable[] {NOT_READY, NOT_LEADER}) {
+        long us = after(cause, n, n).getSleepTime().toLong(TimeUnit.MICROSECONDS);
+        assertTrue(us >= base * 500 && us <= base * 1500, cause.getClass().getSimpleName() + " poll " + n + ": " + us
+            + " us, outside half to one and a half of " + base + " ms");
+      }
+    }
   }
 
   @Test
@@ -74,6 +95,8 @@ class RaftWalClientRetryTest {
   void retriesStopOnceTheirShareOfTheTimeoutIsSpent() {
     assertTrue(after(new IOException("down"), 399, 399).shouldRetry());
     assertFalse(after(new IOException("down"), 400, 400).shouldRetry(), "10 s / 25 ms tries at most");
+    assertTrue(after(NOT_READY, 115, 115).shouldRetry());
+    assertFalse(after(NOT_READY, 116, 116).shouldRetry(), "16 short polls, then 10 s / 100 ms");
     assertFalse(after(NOT_READY, 2000, 2000).shouldRetry());
   }
 }
