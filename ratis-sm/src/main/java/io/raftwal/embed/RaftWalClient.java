@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -70,8 +71,9 @@ public final class RaftWalClient implements Closeable {
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.min(requestTimeout.toMillis(), 10_000),
         TimeUnit.MILLISECONDS));
     RaftSettings.grpcMessageSize(p);
-    this.client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
-        .setRetryPolicy(retryPolicy(requestTimeout)).build();
+    ClientId id = ClientId.randomId();
+    this.client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group).setClientId(id)
+        .setClientRpc(ReopeningClientRpc.create(id, p)).setRetryPolicy(retryPolicy(requestTimeout)).build();
   }
 
   /**
