@@ -115,8 +115,8 @@ public final class RaftWalClient implements Closeable {
    * The sleep before the {@code n}th retry (from 1) of one kind of handover refusal: 2, 4, 8 ms,
    * then {@value #HANDOVER_POLL_FAST_MS} ms up to the {@value #HANDOVER_FAST_POLLS}th, then
    * doubling to {@value #HANDOVER_POLL_MAX_MS} ms. A plain doubling from 3 ms (6, 12, 24, 48)
-   * overshot the moment a new leader became ready by 10-40 ms, since its readiness falls 30-80 ms
-   * into the refusals; a cap of 10 ms for good would flood a leader that needs seconds to replay.
+   * could ask a new leader again up to 40 ms after it became ready, since its readiness falls
+   * 30-80 ms into the refusals; a cap of 10 ms for good would flood a leader that needs seconds to replay.
    */
   static long handoverPollMs(int n) {
     if (n <= HANDOVER_FAST_POLLS) {
