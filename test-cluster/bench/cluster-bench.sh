@@ -7,6 +7,9 @@
 #        bash test-cluster/bench/cluster-bench.sh heap       (node heaps after 1 million appends)
 #        bash test-cluster/bench/cluster-bench.sh handover   (write gap of switchover vs Ratis transfer vs etcd;
 #                                                              env WARM_HANDOVERS=3: handovers run before the 20 measured)
+#        bash test-cluster/bench/cluster-bench.sh handover-ab BEFORE.jar AFTER.jar [conc=16] [reps=3] [ClusterBench args]
+#                                                             (alternating switchover rows of two builds, and how long after
+#                                                              each new leader was ready the first write was acknowledged)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 #        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched; env SIZE=1024 CONC=16 PAIRS=3)
@@ -53,6 +56,34 @@ if [ "${1:-}" = "handover" ]; then   # write gap of 20 handovers per row, same l
     if command -v etcd >/dev/null; then
       (cd ../shared/floors && bash run-etcd.sh 5 transfer conc=$conc size=128 warmup=10 measure=15 at=17)
     fi
+  done
+  exit 0
+fi
+if [ "${1:-}" = "handover-ab" ]; then   # alternating: two builds' switchover rows, with each new leader's readiness
+  before=$2; after=$3; conc=${4:-16}; reps=${5:-3}; shift $(( $# < 5 ? $# : 5 ))
+  # Ratis logs "Leader ... is ready since appliedIndex == startIndex" once the new term's first entry is applied.
+  JVM="$JVM -Dorg.slf4j.simpleLogger.log.org.apache.ratis.server.RaftServer\$Division=info"
+  JVM="$JVM -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"
+  for r in $(seq 1 "$reps"); do
+    for build in before after; do
+      JAR=${!build}
+      run_cluster raftwal handover method=switchover conc=$conc rounds=12 coldHandovers=3 warmup=60 every=3 "$@" \
+        > "$DIR-$build.out"
+      grep -h "is ready since" "$DIR"-n?.log | awk '{print $1}' | sort > "$DIR-ready.txt"
+      # one line per measured handover: ms from the new leader's readiness to the first ack after the gap
+      awk '
+        function t(s,  a) { split(s, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+        FNR == NR { ready[n++] = t($1); next }
+        /^HANDOVER/ && $3 ~ /^#/ {
+          for (i = 4; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+          call = t(v["call_at"]); first = t(v["gap_after"]) + v["gap_ms"] / 1000
+          for (k = 0; k < n && ready[k] <= call; k++) {}
+          if (k < n) printf "%.1f\n", (first - ready[k]) * 1000
+        }' "$DIR-ready.txt" "$DIR-$build.out" | sort -n > "$DIR-delta.txt"
+      m=$(wc -l < "$DIR-delta.txt")
+      echo "$build-c$conc-r$r: $(grep -o 'gap_median_ms=[0-9.]* gap_max_ms=[0-9.]*' "$DIR-$build.out")" \
+        "ready_to_first_ack_median_ms=$(sed -n "$(( m / 2 + 1 ))p" "$DIR-delta.txt") ($m handovers)"
+    done
   done
   exit 0
 fi

@@ -73,7 +73,7 @@ public final class RaftWalClient implements Closeable {
     RaftSettings.grpcMessageSize(p);
     ClientId id = ClientId.randomId();
     this.client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group).setClientId(id)
-        .setClientRpc(ReopeningClientRpc.create(id, p)).setRetryPolicy(retryPolicy(requestTimeout)).build();
+        .setClientRpc(new ReopeningClientRpc(id, p)).setRetryPolicy(retryPolicy(requestTimeout)).build();
   }
 
   /**

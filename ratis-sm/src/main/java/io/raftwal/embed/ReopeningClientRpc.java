@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
-import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.client.GrpcClientProtocolClient;
 import org.apache.ratis.grpc.client.GrpcClientRpc;
@@ -26,10 +25,6 @@ import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 final class ReopeningClientRpc extends GrpcClientRpc {
   ReopeningClientRpc(ClientId clientId, RaftProperties properties) {
     super(clientId, properties, null, null);
-  }
-
-  static RaftClientRpc create(ClientId clientId, RaftProperties properties) {
-    return new ReopeningClientRpc(clientId, properties);
   }
 
   @Override

@@ -62,7 +62,7 @@ class ReopeningClientRpcTest {
 
   @Test
   void aWriteRefusedAsNotReadyIsRetriedOnAFreshStreamNotAClosedOne() throws Exception {
-    List<Class<?>> seen = writeThroughANotReadyLeader(ReopeningClientRpc::create);
+    List<Class<?>> seen = writeThroughANotReadyLeader(ReopeningClientRpc::new);
     assertTrue(seen.contains(LeaderNotReadyException.class), "the leader refused as not ready first: " + seen);
     assertFalse(seen.contains(AlreadyClosedException.class), "a retry met the stream the refusal closed: " + seen);
   }
