@@ -10,6 +10,8 @@
 #        bash test-cluster/bench/cluster-bench.sh handover-ab BEFORE.jar AFTER.jar [conc=16] [reps=3] [ClusterBench args]
 #                                                             (alternating switchover rows of two builds, and how long after
 #                                                              each new leader was ready the first write was acknowledged)
+#        bash test-cluster/bench/cluster-bench.sh cds        (each member's first leadership, servers with a class-data
+#                                                              archive from a training run vs without; env PAIRS=4)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 #        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched; env SIZE=1024 CONC=16 PAIRS=3)
@@ -84,6 +86,19 @@ if [ "${1:-}" = "handover-ab" ]; then   # alternating: two builds' switchover ro
       echo "$build-c$conc-r$r: $(grep -o 'gap_median_ms=[0-9.]* gap_max_ms=[0-9.]*' "$DIR-$build.out")" \
         "ready_to_first_ack_median_ms=$(sed -n "$(( m / 2 + 1 ))p" "$DIR-delta.txt") ($m handovers)"
     done
+  done
+  exit 0
+fi
+if [ "${1:-}" = "cds" ]; then   # each member's first leadership, servers with and without a class-data archive (alternating)
+  # Training: every member leads in turn, and each server writes the classes it loaded to an archive when it exits.
+  for id in n1 n2 n3; do export EXTRA_$id="-XX:ArchiveClassesAtExit=$DIR-$id.jsa"; done
+  rm -f "$DIR"-n?.jsa
+  TAG="training" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=4 every=3 warmup=20 > /dev/null
+  for r in $(seq 1 "${PAIRS:-4}"); do
+    for id in n1 n2 n3; do export EXTRA_$id="-XX:SharedArchiveFile=$DIR-$id.jsa"; done
+    TAG="archive $r" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=2 coldHandovers=3 every=3 warmup=30 | grep RESULT
+    for id in n1 n2 n3; do export EXTRA_$id=""; done
+    TAG="no archive $r" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=2 coldHandovers=3 every=3 warmup=30 | grep RESULT
   done
   exit 0
 fi
