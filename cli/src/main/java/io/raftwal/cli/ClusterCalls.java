@@ -39,7 +39,7 @@ final class ClusterCalls {
     } catch (Exception e) {
       if (looksUnreachable(e)) {
         throw new CliException(CliException.UNREACHABLE, what + ": cluster unreachable or no leader ("
-            + firstLine(String.valueOf(rootCause(e).getMessage())) + "); check --peers / --cluster and that the nodes run", e);
+            + reason(e) + "); check --peers / --cluster and that the nodes run", e);
       }
       throw new CliException(CliException.IO, what + " failed: " + firstLine(String.valueOf(e.getMessage())), e);
     }
@@ -72,12 +72,20 @@ final class ClusterCalls {
     return false;
   }
 
-  static Throwable rootCause(Throwable e) {
-    Throwable c = e;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
+  /**
+   * The deepest cause that says something: a timeout's own exception carries no message, and
+   * "(null)" tells the operator nothing; the wrapper that knows what was waited for does.
+   */
+  static String reason(Throwable e) {
+    String said = null;
+    Throwable last = e;
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      last = c;
+      if (c.getMessage() != null && !c.getMessage().isBlank()) {
+        said = firstLine(c.getMessage());
+      }
     }
-    return c;
+    return said != null ? said : last.getClass().getSimpleName();
   }
 
   static String firstLine(String s) {

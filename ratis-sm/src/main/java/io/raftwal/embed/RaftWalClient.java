@@ -250,7 +250,7 @@ public final class RaftWalClient implements Closeable {
       }
       throw new IOException(c.getMessage(), c);
     } catch (TimeoutException e) {
-      throw new IOException("no answer within " + timeout, e);
+      throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
     }
   }
 
