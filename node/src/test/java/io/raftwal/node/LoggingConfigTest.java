@@ -18,4 +18,9 @@ class LoggingConfigTest {
     assertFalse(LoggerFactory.getLogger("org.apache.ratis.server.impl.RaftServerImpl").isInfoEnabled());
     assertTrue(LoggerFactory.getLogger("io.raftwal.switchover.SwitchoverService").isInfoEnabled());
   }
+
+  @Test
+  void ratisMetricsStartupWarningIsOffBecauseTheBridgeAttachesExistingRegistries() {
+    assertFalse(LoggerFactory.getLogger("org.apache.ratis.metrics.dropwizard3.Dm3MetricRegistriesImpl").isWarnEnabled());
+  }
 }
