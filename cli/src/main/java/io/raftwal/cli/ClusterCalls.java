@@ -59,8 +59,12 @@ final class ClusterCalls {
     }
   }
 
+  /** A cause chain can loop (Java only refuses an exception as its own cause); errors must not hang. */
+  private static final int MAX_CAUSES = 32;
+
   static boolean looksUnreachable(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
+    int depth = 0;
+    for (Throwable c = e; c != null && depth++ < MAX_CAUSES; c = c.getCause()) {
       String m = String.valueOf(c.getMessage());
       String n = c.getClass().getSimpleName();
       if (m.contains("UNAVAILABLE") || m.contains("Connection refused") || m.contains("no answer within")
@@ -79,7 +83,8 @@ final class ClusterCalls {
   static String reason(Throwable e) {
     String said = null;
     Throwable last = e;
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+    int depth = 0;
+    for (Throwable c = e; c != null && depth++ < MAX_CAUSES; c = c.getCause() == c ? null : c.getCause()) {
       last = c;
       if (c.getMessage() != null && !c.getMessage().isBlank()) {
         said = firstLine(c.getMessage());

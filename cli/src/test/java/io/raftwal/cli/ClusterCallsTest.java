@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ClusterCallsTest {
 
@@ -29,6 +30,17 @@ class ClusterCallsTest {
     }));
     assertEquals(CliException.UNREACHABLE, e.exitCode);
     assertTrue(e.getMessage().contains("(ConnectException)"), e.getMessage());
+  }
+
+  @Test
+  @Timeout(30) // a hang guard, not a speed check: an unbounded walk of this chain never returns
+  void aCauseChainThatLoopsStillGivesAReason() {
+    IOException a = new IOException("UNAVAILABLE: first");
+    IOException b = new IOException("second", a);
+    a.initCause(b);
+    assertTrue(ClusterCalls.looksUnreachable(b));
+    String reason = ClusterCalls.reason(b); // returns at all: the walk is bounded
+    assertTrue(reason.equals("UNAVAILABLE: first") || reason.equals("second"), reason);
   }
 
   @Test
