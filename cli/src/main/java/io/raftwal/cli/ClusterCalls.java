@@ -3,6 +3,8 @@ package io.raftwal.cli;
 import io.raftwal.embed.RaftWalException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,9 +64,17 @@ final class ClusterCalls {
   /** A cause chain can loop (Java only refuses an exception as its own cause); errors must not hang. */
   private static final int MAX_CAUSES = 32;
 
+  /** {@code e} and its causes, outermost first, at most {@value #MAX_CAUSES} of them. */
+  private static List<Throwable> causes(Throwable e) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable c = e; c != null && chain.size() < MAX_CAUSES; c = c.getCause() == c ? null : c.getCause()) {
+      chain.add(c);
+    }
+    return chain;
+  }
+
   static boolean looksUnreachable(Throwable e) {
-    int depth = 0;
-    for (Throwable c = e; c != null && depth++ < MAX_CAUSES; c = c.getCause()) {
+    for (Throwable c : causes(e)) {
       String m = String.valueOf(c.getMessage());
       String n = c.getClass().getSimpleName();
       if (m.contains("UNAVAILABLE") || m.contains("Connection refused") || m.contains("no answer within")
@@ -81,16 +91,14 @@ final class ClusterCalls {
    * "(null)" tells the operator nothing; the wrapper that knows what was waited for does.
    */
   static String reason(Throwable e) {
-    String said = null;
-    Throwable last = e;
-    int depth = 0;
-    for (Throwable c = e; c != null && depth++ < MAX_CAUSES; c = c.getCause() == c ? null : c.getCause()) {
-      last = c;
-      if (c.getMessage() != null && !c.getMessage().isBlank()) {
-        said = firstLine(c.getMessage());
+    List<Throwable> chain = causes(e);
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      String m = chain.get(i).getMessage();
+      if (m != null && !m.isBlank()) {
+        return firstLine(m);
       }
     }
-    return said != null ? said : last.getClass().getSimpleName();
+    return chain.get(chain.size() - 1).getClass().getSimpleName();
   }
 
   static String firstLine(String s) {
