@@ -45,9 +45,14 @@ public final class ReplicationWatchdog implements AutoCloseable {
   private final RaftClient client;
   private final ScheduledExecutorService timer;
   private final Map<String, Long> lastActedMs = new ConcurrentHashMap<>();
+  /** Only the timer thread reads and replaces it. */
+  private Map<String, Long> answeringSinceMs = Map.of();
   private final java.util.concurrent.atomic.AtomicLong handovers = new java.util.concurrent.atomic.AtomicLong();
 
-  /** Checks {@code division} every {@code periodMs} with the default limits (10 s silent, 2 s fresh, 10 min quiet). */
+  /**
+   * Checks {@code division} every {@code periodMs} with the default limits (10 s silent, then 10 s
+   * more answering probes; 2 s fresh; 10 min quiet).
+   */
   public ReplicationWatchdog(RaftServer.Division division, EventSink events, long periodMs) {
     this(division, events, StallPolicy.Limits.defaults(), periodMs);
   }
@@ -92,6 +97,7 @@ public final class ReplicationWatchdog implements AutoCloseable {
     }
     List<String> suspects = StallPolicy.suspects(quick, limits);
     if (suspects.isEmpty()) {
+      answeringSinceMs = Map.of();
       return;
     }
     List<StallPolicy.Follower> view = new ArrayList<>();
@@ -99,16 +105,17 @@ public final class ReplicationWatchdog implements AutoCloseable {
       view.add(suspects.contains(f.id()) ? new StallPolicy.Follower(f.id(), f.msSinceLastResponse(), answers(f.id()))
           : f);
     }
-    long now = System.currentTimeMillis();
-    Optional<StallPolicy.Remedy> remedy = StallPolicy.decide(now, view, lastActedMs, limits);
+    long now = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    answeringSinceMs = StallPolicy.answeringSince(now, view, answeringSinceMs, limits);
+    Optional<StallPolicy.Remedy> remedy = StallPolicy.decide(now, view, answeringSinceMs, lastActedMs, limits);
     if (remedy.isEmpty()) {
       return;
     }
     StallPolicy.Remedy r = remedy.get();
-    LOG.warn("{} has not answered leader {} for {} ms although it answers a direct probe: the leader's replication"
-            + " to it has stopped (a Ratis 3.2 log appender that failed is not restarted); handing the leadership to {}"
-            + " so that a new leader replicates to {} afresh", r.stalled(), division.getId(), r.silentMs(),
-        r.transferTo(), r.stalled());
+    LOG.warn("{} has not answered leader {} for {} ms although it has answered direct probes for {} ms: the leader's"
+            + " replication to it has stopped (a Ratis 3.2 log appender that failed is not restarted); handing the"
+            + " leadership to {} so that a new leader replicates to {} afresh", r.stalled(), division.getId(),
+        r.silentMs(), now - answeringSinceMs.get(r.stalled()), r.transferTo(), r.stalled());
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("follower", r.stalled());
     fields.put("silentMs", r.silentMs());

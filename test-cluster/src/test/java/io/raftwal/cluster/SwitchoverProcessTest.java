@@ -193,22 +193,33 @@ class SwitchoverProcessTest {
     }
   }
 
+  /** The outcome of a switchover to a stalled target, and the leader and term it started from. */
+  record Stalled(String leader, long termBefore, JsonNode outcome) {}
+
   /**
    * A switchover to a target that cannot catch up: it is paused while 128 MiB is written (a
    * backlog it cannot replay within the deadline), resumed so pre-flight passes, and paused again
-   * as soon as the leader reports the freeze. The target is left paused.
+   * as soon as the leader reports the freeze. The target is left paused. The leader is read after
+   * the backlog: on 2 busy cores a node can stall long enough for an election, and the switchover
+   * must start from whoever leads then.
    */
-  static JsonNode switchoverToAStalledTarget(ProcessCluster c, String leader, String target, int expectedExit,
-      String... options) throws Exception {
+  static Stalled switchoverToAStalledTarget(ProcessCluster c, String target, int expectedExit, String... options)
+      throws Exception {
     c.pause(target);
     bulkAppend(c, 2000, 64 << 10);
     c.resume(target);
+    String leader = ClusterHarness.awaitLeader(c);
+    assertTrue(!leader.equals(target), "the paused target cannot have been elected: " + leader);
+    long termBefore;
+    try (ClusterProbe probe = new ClusterProbe(c.cluster().peers(), c.cluster().groupId())) {
+      termBefore = probe.probe(leader).term();
+    }
     CompletableFuture<Void> pauser = pauseWhenFrozen(c, leader, target);
     List<String> args = new ArrayList<>(List.of("--to", target));
     args.addAll(List.of(options));
     JsonNode o = switchover(c, expectedExit, args.toArray(String[]::new));
     pauser.get(60, TimeUnit.SECONDS);
-    return o;
+    return new Stalled(leader, termBefore, o);
   }
 
   static void resumeIfPaused(ProcessCluster c, String target) {
@@ -246,22 +257,18 @@ class SwitchoverProcessTest {
   @Test
   void coordinatedSwitchoverAbortsAtItsDeadlineAndTheOldLeaderKeepsServing() throws Exception {
     ProcessCluster c = harness.start(tmp, 3);
-    String leader = ClusterHarness.awaitLeader(c);
-    String target = follower(c, leader);
+    String target = follower(c, ClusterHarness.awaitLeader(c));
     try (Writers w = new Writers(c, 2)) {
       w.awaitMore(200);
-      long termBefore;
-      try (ClusterProbe probe = new ClusterProbe(c.cluster().peers(), c.cluster().groupId())) {
-        termBefore = probe.probe(leader).term(); // read once entries of this term exist
-      }
-      JsonNode o = switchoverToAStalledTarget(c, leader, target, 3, "--deadline", "300ms");
+      Stalled s = switchoverToAStalledTarget(c, target, 3, "--deadline", "300ms");
+      JsonNode o = s.outcome();
       assertEquals("ABORTED", o.get("state").asText(), o.toString());
       assertTrue(!o.get("refusedInPreflight").asBoolean(), "pre-flight passed; the deadline aborted it: " + o);
       assertTrue(o.get("reachedLsn").asLong() < o.get("frontierLsn").asLong(), o.toString());
       assertTrue(o.get("reason").asText().contains("within the 300 ms deadline"), o.toString());
-      assertEquals(termBefore, o.get("newTerm").asLong(), "the term is unchanged");
+      assertEquals(s.termBefore(), o.get("newTerm").asLong(), "the term is unchanged");
       try (ClusterProbe probe = new ClusterProbe(c.cluster().peers(), c.cluster().groupId())) {
-        assertEquals(leader, probe.leader().orElseThrow(), "the old leader still leads");
+        assertEquals(s.leader(), probe.leader().orElseThrow(), "the old leader still leads");
       }
       w.awaitMore(200); // and takes writes
       c.resume(target);
@@ -275,12 +282,11 @@ class SwitchoverProcessTest {
   @Test
   void forceWithAPausedTargetCompletesReportsAndLosesNothing() throws Exception {
     ProcessCluster c = harness.start(tmp, 3);
-    String leader = ClusterHarness.awaitLeader(c);
-    String target = follower(c, leader);
+    String target = follower(c, ClusterHarness.awaitLeader(c));
     try (Writers w = new Writers(c, 2)) {
       w.awaitMore(200);
       // it returns within the CLI's own bounded request timeout: the outcome it reports is checked below
-      JsonNode o = switchoverToAStalledTarget(c, leader, target, 0, "--deadline", "2s", "--force");
+      JsonNode o = switchoverToAStalledTarget(c, target, 0, "--deadline", "2s", "--force").outcome();
       assertTrue(o.get("forced").asBoolean(), o.toString());
       assertEquals("HANDED_OVER", o.get("state").asText(), o.toString());
       assertTrue(o.get("newTerm").asLong() > o.get("oldTerm").asLong(), o.toString());
