@@ -12,6 +12,10 @@
 #                                                              each new leader was ready the first write was acknowledged)
 #        bash test-cluster/bench/cluster-bench.sh cds        (each member's first leadership, servers with a class-data
 #                                                              archive from a training run vs without; env PAIRS=4)
+#        bash test-cluster/bench/cluster-bench.sh handover-floor (handovers of the no-op Ratis floor beside raftwal's transfer
+#                                                              and switchover; env CONCS="1 16" ROUNDS=12)
+#        bash test-cluster/bench/cluster-bench.sh warmup     (each member's first leadership, servers warming their leader path
+#                                                              at start vs not; env PAIRS=4)
 #        bash test-cluster/bench/cluster-bench.sh tune       (interleaved: floor vs raftwal, append-entries compose on/off)
 #        bash test-cluster/bench/cluster-bench.sh versions   (interleaved: Ratis 3.2.2 vs 3.2.0, G1 vs Parallel GC)
 #        bash test-cluster/bench/cluster-bench.sh floor      (alternating: no-op floor vs raftwal unbatched; env SIZE=1024 CONC=16 PAIRS=3)
@@ -99,6 +103,21 @@ if [ "${1:-}" = "cds" ]; then   # each member's first leadership, servers with a
     TAG="archive $r" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=2 coldHandovers=3 every=3 warmup=30 | grep RESULT
     for id in n1 n2 n3; do export EXTRA_$id=""; done
     TAG="no archive $r" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=2 coldHandovers=3 every=3 warmup=30 | grep RESULT
+  done
+  exit 0
+fi
+if [ "${1:-}" = "handover-floor" ]; then   # the same handover rows with Ratis's no-op state machine beside raftwal's
+  for conc in ${CONCS:-1 16}; do
+    run_cluster noop handover method=transfer conc=$conc size=128 rounds=${ROUNDS:-12} coldHandovers=${WARM_HANDOVERS:-3} every=3 warmup=$PW
+    run_cluster raftwal handover method=transfer conc=$conc size=128 rounds=${ROUNDS:-12} coldHandovers=${WARM_HANDOVERS:-3} every=3 warmup=$PW
+    run_cluster raftwal handover method=switchover conc=$conc size=128 rounds=${ROUNDS:-12} coldHandovers=${WARM_HANDOVERS:-3} every=3 warmup=$PW
+  done
+  exit 0
+fi
+if [ "${1:-}" = "warmup" ]; then   # each member's first leadership, servers with the start-up warm-up vs without (alternating)
+  for r in $(seq 1 "${PAIRS:-4}"); do
+    TAG="warm-up $r" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=2 coldHandovers=3 every=3 warmup=30 | grep RESULT
+    SERVER_ARGS="leaderWarmup=off" TAG="no warm-up $r" run_cluster raftwal handover method=switchover conc=16 size=128 rounds=2 coldHandovers=3 every=3 warmup=30 | grep RESULT
   done
   exit 0
 fi

@@ -93,6 +93,11 @@ public final class ProcessCluster implements AutoCloseable {
 
   private String extra() {
     StringBuilder b = new StringBuilder();
+    if (!extraConfig.containsKey("warmup.leadership")) {
+      // Every node of a local cluster shares this machine's cores: a warm-up would only compete
+      // with the other nodes for them.
+      b.append("warmup.leadership=false\n");
+    }
     extraConfig.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
     return b.toString();
   }

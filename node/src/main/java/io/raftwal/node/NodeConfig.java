@@ -44,6 +44,7 @@ import java.util.UUID;
  * backup.endpoint=http://...  backup.region=us-east-1  # for S3-compatible servers
  * backup.interval.ms=0                         # run a backup this often on the leader (0: on demand only)
  * backup.onSnapshot=false                      # publish each snapshot the leader takes, with the WAL up to it
+ * warmup.leadership=true                       # run the leader path once at start on a throwaway loopback group
  * raft.property.&lt;ratis key&gt;=&lt;value&gt;            # passed to Ratis as is
  * </pre>
  */
@@ -53,7 +54,7 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
       "snapshot.threshold", "spool.segment.bytes", "spool.sync.ms", "record.max.bytes", "batch.max.bytes", "batch.max.delay.ms",
       "slot.ack.interval.ms", "slot.max.lag.lsn", "slot.idle.timeout.ms", "request.timeout.ms",
       "journal.durability", "backup.backend", "backup.endpoint", "backup.region", "backup.interval.ms",
-      "backup.onSnapshot");
+      "backup.onSnapshot", "warmup.leadership");
   static final String RAFT_PREFIX = "raft.property.";
 
   /** Reads {@code file} (may be null) and applies {@code overrides} on top. */
@@ -108,7 +109,8 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
         .slotLimits(Duration.ofMillis(number(v, "slot.ack.interval.ms", 200, 10, 60_000)),
             number(v, "slot.max.lag.lsn", 0, 0, Long.MAX_VALUE),
             Duration.ofMillis(number(v, "slot.idle.timeout.ms", 0, 0, Long.MAX_VALUE)))
-        .requestTimeout(Duration.ofMillis(number(v, "request.timeout.ms", 30_000, 100, 3_600_000)));
+        .requestTimeout(Duration.ofMillis(number(v, "request.timeout.ms", 30_000, 100, 3_600_000)))
+        .leadershipWarmup(bool(v, "warmup.leadership", true));
     String durability = v.getOrDefault("journal.durability", "immediate").trim().toUpperCase(java.util.Locale.ROOT);
     if (!durability.equals("IMMEDIATE") && !durability.equals("EVENTUAL")) {
       throw new IllegalArgumentException("journal.durability must be immediate or eventual, got '"
@@ -145,15 +147,12 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
     if (backupInterval > 0 && backupBackend == null) {
       throw new IllegalArgumentException("backup.interval.ms is set but backup.backend is not: set where backups go");
     }
-    String onSnapshot = v.getOrDefault("backup.onSnapshot", "false").trim();
-    if (!onSnapshot.equals("true") && !onSnapshot.equals("false")) {
-      throw new IllegalArgumentException("backup.onSnapshot must be true or false, got '" + onSnapshot + "'");
-    }
-    if (onSnapshot.equals("true") && backupBackend == null) {
+    boolean onSnapshot = bool(v, "backup.onSnapshot", false);
+    if (onSnapshot && backupBackend == null) {
       throw new IllegalArgumentException("backup.onSnapshot is on but backup.backend is not set: set where backups go");
     }
     return new NodeConfig(wal, adminPort, bind, token, backupBackend, v.get("backup.endpoint"),
-        v.getOrDefault("backup.region", "us-east-1"), backupInterval, onSnapshot.equals("true"));
+        v.getOrDefault("backup.region", "us-east-1"), backupInterval, onSnapshot);
   }
 
   private static String required(Map<String, String> v, String key) {
@@ -162,6 +161,14 @@ public record NodeConfig(RaftWalConfig wal, int adminPort, String adminBind, Str
       throw new IllegalArgumentException(key + " is required; set it in the config file or with --set " + key + "=...");
     }
     return s;
+  }
+
+  private static boolean bool(Map<String, String> v, String key, boolean dflt) {
+    String s = v.getOrDefault(key, Boolean.toString(dflt)).trim();
+    if (!s.equals("true") && !s.equals("false")) {
+      throw new IllegalArgumentException(key + " must be true or false, got '" + v.get(key) + "'");
+    }
+    return s.equals("true");
   }
 
   private static long number(Map<String, String> v, String key, long dflt, long min, long max) {

@@ -34,6 +34,8 @@ class NodeConfigTest {
     assertEquals("7", c.wal().raftProperties().get("raft.server.log.purge.gap"));
     assertEquals(100, c.wal().stateMachine().spool().syncEveryMillis(), "the spool is forced every 100 ms by default");
     assertEquals(0, NodeConfig.load(f, Map.of("spool.sync.ms", "0")).wal().stateMachine().spool().syncEveryMillis());
+    assertTrue(c.wal().leadershipWarmup(), "a node warms its leader path at start by default");
+    assertTrue(!NodeConfig.load(f, Map.of("warmup.leadership", "false")).wal().leadershipWarmup());
   }
 
   @Test
@@ -48,6 +50,8 @@ class NodeConfigTest {
         {"group.id", "not-a-uuid", "group.id"},
         {"spool.sync.ms", "-1", "spool.sync.ms"},
         {"spool.sync.ms", "120000", "spool.sync.ms"},
+        {"warmup.leadership", "yes", "warmup.leadership must be true or false"},
+        {"backup.onSnapshot", "on", "backup.onSnapshot must be true or false"},
     };
     for (String[] c : cases) {
       Map<String, String> m = valid();

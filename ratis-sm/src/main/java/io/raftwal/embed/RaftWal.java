@@ -62,6 +62,8 @@ public final class RaftWal implements Closeable {
   private final Journal journal;
   private final EventSink events;
   private final Thread peerProbe;
+  private final CompletableFuture<Void> warmedUp = new CompletableFuture<>();
+  private volatile WarmupState warmup;
   private final io.raftwal.replication.ReplicationWatchdog watchdog;
 
   private RaftWal(RaftWalConfig config, RaftWalStateMachine sm, RaftServer server, RaftGroupId groupId,
@@ -95,7 +97,11 @@ public final class RaftWal implements Closeable {
     } catch (IOException e) {
       throw new IllegalStateException("the Raft group " + groupId + " is not on this server", e);
     }
-    this.peerProbe = new Thread(this::probePeers, "raftwal-" + config.nodeId() + "-peer-probe");
+    this.warmup = config.leadershipWarmup() ? WarmupState.PENDING : WarmupState.OFF;
+    this.peerProbe = new Thread(() -> {
+      probePeers();
+      warmUp();
+    }, "raftwal-" + config.nodeId() + "-peer-probe");
     peerProbe.setDaemon(true);
     peerProbe.start();
   }
@@ -147,6 +153,48 @@ public final class RaftWal implements Closeable {
       LOG.warn("node {} reaches {} but not {} after {} s; check that they run and that {} is reachable",
           config.nodeId(), reached, waiting, PEER_PROBE_MS / 1000, waiting);
     }
+  }
+
+  /**
+   * Runs {@link LeadershipWarmup} once the peers were probed (so the real group's election at
+   * start does not share the CPU with it), unless the config turns it off. A failure costs only
+   * the warm-up: the node serves either way.
+   */
+  private void warmUp() {
+    try {
+      if (warmup != WarmupState.PENDING || Thread.currentThread().isInterrupted()) {
+        return;
+      }
+      if (!LeadershipWarmup.claim()) {
+        warmup = WarmupState.SHARED;
+        return;
+      }
+      warmup = WarmupState.RUNNING;
+      LOG.info("node {} warming its leader path on a throwaway loopback group", config.nodeId());
+      LeadershipWarmup.Report r = LeadershipWarmup.run(config, LeadershipWarmup.scratchDir(config));
+      warmup = WarmupState.DONE;
+      LOG.info("node {} warmed its leader path in {} ms ({} leaderships, {} appends)", config.nodeId(),
+          r.elapsedMs(), r.leaderships(), r.appends());
+    } catch (InterruptedException e) {
+      warmup = WarmupState.FAILED;
+      LOG.info("node {} stopped its leader-path warm-up", config.nodeId());
+    } catch (IOException | RuntimeException e) {
+      warmup = WarmupState.FAILED;
+      LOG.warn("node {} could not warm its leader path ({}); its first leadership will be slower", config.nodeId(),
+          e.toString());
+    } finally {
+      warmedUp.complete(null);
+    }
+  }
+
+  /** Completes when the start-up warm-up of the leader path has ended (done, off, shared or failed). */
+  public CompletableFuture<Void> warmedUp() {
+    return warmedUp.copy();
+  }
+
+  /** Where the start-up warm-up of the leader path stands. */
+  public WarmupState warmup() {
+    return warmup;
   }
 
   /**
@@ -317,6 +365,11 @@ public final class RaftWal implements Closeable {
   @Override
   public void close() throws IOException {
     peerProbe.interrupt();
+    try {
+      peerProbe.join(30_000); // a warm-up in progress closes its servers and removes its directory
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     watchdog.close();
     batcher.close();
     try {

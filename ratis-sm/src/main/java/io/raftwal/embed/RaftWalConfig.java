@@ -30,11 +30,14 @@ import java.util.UUID;
  * @param requestTimeout    how long a client request may take before it fails
  * @param raftProperties    extra Ratis properties (key to value), applied last
  * @param journal           the control-event journal ({@code <dataDir>/journal.db}); null: none
+ * @param leadershipWarmup  run Ratis's leader path once at start on a throwaway loopback group, so
+ *                          this node's first real leadership is not its JVM's first (see
+ *                          {@code LeadershipWarmup})
  */
 public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID groupId,
     StateMachineOptions stateMachine, long snapshotThreshold, boolean purgeUpToSnapshot, int batchMaxBytes,
     Duration batchMaxDelay, Duration slotAckInterval, long slotMaxLagLsn, Duration slotIdleTimeout,
-    Duration requestTimeout, Map<String, String> raftProperties, Journal.Options journal) {
+    Duration requestTimeout, Map<String, String> raftProperties, Journal.Options journal, boolean leadershipWarmup) {
 
   /** The group id every raftwal cluster uses unless told otherwise. */
   public static final UUID DEFAULT_GROUP_ID = UUID.nameUUIDFromBytes("raftwal".getBytes(StandardCharsets.UTF_8));
@@ -68,6 +71,7 @@ public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID 
     private Duration slotIdleTimeout = Duration.ZERO;
     private Duration requestTimeout = Duration.ofSeconds(30);
     private Journal.Options journal = Journal.Options.defaults();
+    private boolean leadershipWarmup = true;
     private final Map<String, String> raftProperties = new LinkedHashMap<>();
 
     private Builder(String nodeId, Path dataDir) {
@@ -124,6 +128,12 @@ public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID 
       return this;
     }
 
+    /** Whether to warm the leader path at start (default on). */
+    public Builder leadershipWarmup(boolean on) {
+      leadershipWarmup = on;
+      return this;
+    }
+
     public Builder raftProperty(String key, String value) {
       raftProperties.put(key, value);
       return this;
@@ -166,7 +176,7 @@ public record RaftWalConfig(String nodeId, List<Peer> peers, Path dataDir, UUID 
       }
       return new RaftWalConfig(nodeId, peers, dataDir, groupId, stateMachine, snapshotThreshold, purgeUpToSnapshot,
           batchMaxBytes, batchMaxDelay, slotAckInterval, slotMaxLagLsn, slotIdleTimeout, requestTimeout, raftProperties,
-          journal);
+          journal, leadershipWarmup);
     }
 
     private static void requireNonNegative(String field, Duration d) {

@@ -57,7 +57,8 @@ public final class BackupBench {
       port = s.getLocalPort();
     }
     RaftWalConfig cfg = RaftWalConfig.builder("b1", root.resolve("node")).peers(List.of(new Peer("b1", "127.0.0.1:" + port)))
-        .snapshotThreshold(10_000_000).stateMachine(StateMachineOptions.defaults().withArchiving(true)).journal(null).build();
+        .snapshotThreshold(10_000_000).stateMachine(StateMachineOptions.defaults().withArchiving(true)).journal(null)
+        .leadershipWarmup(false).build(); // nothing in the background while backups are timed
     S3Proxy proxy = null;
     try (RaftWal wal = RaftWal.start(cfg, null)) {
       while (!wal.isLeader()) {

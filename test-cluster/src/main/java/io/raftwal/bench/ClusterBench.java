@@ -28,7 +28,8 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * Three-JVM cluster benchmark: raftwal nodes against the floor of a no-op Ratis state machine
  * with exactly raftwal's Ratis settings, driven by the same closed-loop load.
  * <pre>
- *   server id=n1 system=raftwal|noop dir=DIR basePort=17000 maxSeconds=1800
+ *   server id=n1 system=raftwal|noop dir=DIR basePort=17000 maxSeconds=1800 leaderWarmup=on|off
+ *   handover system=raftwal|noop method=switchover|transfer conc=16 size=128 rounds=20 coldHandovers=3 every=3 warmup=150
  *   load system=raftwal|noop batch=off|on sizes=128,1024 conc=1,16,128 prewarm=60 warmup=3 measure=12
  *   fill system=raftwal records=1000000 size=128          (then read the servers' heap with jcmd)
  * </pre>
@@ -83,6 +84,8 @@ public final class ClusterBench {
       builder.stateMachine(io.raftwal.statemachine.StateMachineOptions.defaults().withSpool(
           io.raftwal.spool.SpoolOptions.defaults().withSync(0, Long.parseLong(a.get("spoolSyncMs")))));
     }
+    // leaderWarmup=off: no start-up warm-up of the leader path (the A/B of `cluster-bench.sh warmup`)
+    builder.leadershipWarmup(!a.getOrDefault("leaderWarmup", "on").equals("off"));
     RaftWalConfig cfg = builder.build();
     long maxSeconds = Long.parseLong(a.getOrDefault("maxSeconds", "1800"));
     if (system.equals("noop")) {
@@ -126,15 +129,25 @@ public final class ClusterBench {
     double warm = Double.parseDouble(a.getOrDefault("warmup", "20"));
     int basePort = Integer.parseInt(a.getOrDefault("basePort", "17000"));
     byte[] payload = new byte[Integer.parseInt(a.getOrDefault("size", "128"))];
+    boolean noop = a.getOrDefault("system", "raftwal").equals("noop");
+    if (noop && !method.equals("transfer")) {
+      throw new IllegalArgumentException("system=noop has no switchover: use method=transfer");
+    }
     try (RaftWalClient client = new RaftWalClient(peers, RaftWalConfig.DEFAULT_GROUP_ID, Duration.ofSeconds(60));
          io.raftwal.cli.ClusterProbe probe = new io.raftwal.cli.ClusterProbe(peers, RaftWalConfig.DEFAULT_GROUP_ID)) {
-      awaitLeader(p -> client.append(List.of(p)));
+      // the no-op floor: the same client, writes sent as they are to a state machine that only counts them
+      Sender sender = noop ? p -> client.ratis().async().send(Message.valueOf(ByteString.copyFrom(p)))
+          : p -> client.append(List.of(p));
+      awaitLeader(sender);
+      if (!noop) {
+        awaitWarmups(peers, basePort);
+      }
       // Generous: each round also spends its handover call; the load must outlast every round.
       double total = warm + (cold + rounds) * (every + 5) + 10;
       LoadGenerator[] g = new LoadGenerator[1];
       Thread load = new Thread(() -> {
         try {
-          g[0] = LoadGenerator.run(seq -> client.append(List.of(payload)), conc, 0, total, 4_000_000);
+          g[0] = LoadGenerator.run(seq -> sender.send(payload), conc, 0, total, 4_000_000);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -195,6 +208,30 @@ public final class ClusterBench {
               + " cold_gaps_ms=%s failed=%d %s%n",
           method, conc, payload.length, rounds, gaps[gaps.length / 2] / 1e6, gaps[gaps.length - 1] / 1e6,
           coldGaps.isEmpty() ? "-" : String.join(",", coldGaps), g[0].failed(), g[0].summary());
+    }
+  }
+
+  /**
+   * Waits until no server is still warming its leader path, as an operator waits for a restarted
+   * node's /status to say so before switching over to it.
+   */
+  static void awaitWarmups(List<Peer> peers, int basePort) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    for (Peer p : peers) {
+      java.net.URI status = java.net.URI.create("http://127.0.0.1:" + (basePort + 10 + Integer.parseInt(p.id().substring(1)))
+          + "/status");
+      while (true) {
+        String body = http.send(java.net.http.HttpRequest.newBuilder(status).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        if (!body.contains("\"warmup\":\"PENDING\"") && !body.contains("\"warmup\":\"RUNNING\"")) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(p.id() + " still warming after 5 minutes: " + body);
+        }
+        Thread.sleep(200);
+      }
     }
   }
 

@@ -137,7 +137,7 @@ public final class JournalSlowDiskBench {
         Path d = dir.resolve(p.id());
         Files.createDirectories(d);
         RaftWalConfig cfg = RaftWalConfig.builder(p.id(), d).peers(peers).snapshotThreshold(2_000).journal(null)
-            .build();
+            .leadershipWarmup(false).build(); // nothing in the background while the apply rate is timed
         Journal j = null;
         if (!kind.equals("none")) {
           Journal.Options o = Journal.Options.defaults();

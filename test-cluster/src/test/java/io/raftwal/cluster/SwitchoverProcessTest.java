@@ -142,14 +142,28 @@ class SwitchoverProcessTest {
     }
   }
 
+  /** Waits until every node's /status says its start-up warm-up is DONE. */
+  static void awaitWarmedUp(ProcessCluster c) {
+    HttpClient http = HttpClient.newHttpClient();
+    for (String id : c.ids()) {
+      URI status = URI.create("http://" + c.cluster().admins().get(id) + "/status");
+      Awaitility.await(id + " warmed its leader path").atMost(Duration.ofSeconds(180)).ignoreExceptions()
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> JSON.readTree(http.send(HttpRequest.newBuilder(status).build(),
+              HttpResponse.BodyHandlers.ofString()).body()).path("warmup").asText(), "DONE"::equals);
+    }
+  }
+
   static String follower(ProcessCluster c, String leader) {
     return c.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
   }
 
   @Test
   void coordinatedSwitchoversRoundTheClusterUnderLoadFromSeveralClients() throws Exception {
-    ProcessCluster c = harness.start(tmp, 3);
+    // As in production, each node warms its leader path at start; the handovers begin once all have.
+    ProcessCluster c = harness.start(tmp, 3, Map.of("warmup.leadership", "true"));
     String leader = ClusterHarness.awaitLeader(c);
+    awaitWarmedUp(c);
     try (Writers w = new Writers(c, 3)) {
       w.awaitMore(300);
       for (int round = 0; round < 3; round++) {

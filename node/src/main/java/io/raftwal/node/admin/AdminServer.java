@@ -311,7 +311,7 @@ public final class AdminServer implements AutoCloseable {
         d.getInfo().isLeader() ? metrics.followerMatchIndices() : Map.of(), slots,
         wal.switchover().current().map(c -> new NodeStatus.Switchover(c.request().requestId(), c.request().target(),
             c.request().mode(), c.state().name())).orElse(null),
-        wal.switchover().lastOutcome().orElse(null));
+        wal.switchover().lastOutcome().orElse(null), wal.warmup().name());
   }
 
   private static void error(HttpExchange ex, int code, String message) throws IOException {
