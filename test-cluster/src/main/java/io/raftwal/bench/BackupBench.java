@@ -224,9 +224,12 @@ public final class BackupBench {
       copyOut(raw, objects, segments, durable, true);
       double durableS = (System.nanoTime() - t0) / 1e9;
       settleDisk();
+      long written0 = writtenBytes();
       t0 = System.nanoTime();
       Restorer.restore(backend, Restorer.Target.latest(), root.resolve("warm-restored-" + k), false);
       double restoreS = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("RESTORE rep=%d wrote_MiB=%d (this process, as the kernel counts it)%n", k + 1,
+          (writtenBytes() - written0) >> 20);
       ratio[k] = (floorBytes / plainS) / (spoolBytes / restoreS);
       ratioDurable[k] = (floorBytes / durableS) / (spoolBytes / restoreS);
       System.out.printf("RESTORE rep=%d restore_s=%.2f plain_s=%.2f durable_s=%.2f restore_ratio=%.2f"
@@ -282,6 +285,20 @@ public final class BackupBench {
    * each timed phase pays for its own writes only (a restore forces its spool, and would
    * otherwise also wait on the writeback of the upload before it).
    */
+  /** Bytes this process has caused to be written to storage so far (Linux /proc/self/io), or 0 elsewhere. */
+  static long writtenBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+        if (line.startsWith("write_bytes:")) {
+          return Long.parseLong(line.substring("write_bytes:".length()).trim());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux: the figure is left out
+    }
+    return 0;
+  }
+
   static void settleDisk() throws Exception {
     new ProcessBuilder("sync").inheritIO().start().waitFor();
   }
