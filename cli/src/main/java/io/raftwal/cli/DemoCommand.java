@@ -41,6 +41,12 @@ final class DemoCommand implements Callable<Integer> {
         appendFive(out, client, "before");
         String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
         say(out, "2. reading from follower " + follower + " (its own spool):");
+        // A follower serves what it has applied, and it learns that the leader committed the last
+        // records with the next heartbeat: wait for them, briefly, rather than show an empty read.
+        long appliedBy = System.nanoTime() + 10_000_000_000L;
+        while (client.status(follower).lastLsn() < 5 && System.nanoTime() < appliedBy) {
+          Thread.sleep(50);
+        }
         for (SpoolRecord r : client.readSince(0, 100, follower)) {
           say(out, "     lsn=" + r.lsn() + " term=" + r.term() + " " + new String(r.payload(), StandardCharsets.UTF_8));
         }

@@ -42,6 +42,8 @@ class QuickStartTest {
     Run r = cli("demo", "--dir", tmp.resolve("demo").toString());
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("1. three node processes are up"), r.out());
+    assertTrue(r.out().matches("(?s).*2\\. reading from follower.*lsn=5 term=\\d+ demo record before #5\n.*3\\. status.*"),
+        "the follower's read shows the five records: " + r.out());
     assertTrue(r.out().contains("4. kill -9 the leader"), r.out());
     assertTrue(r.out().contains("converged: every node holds LSN 1..10"), r.out());
   }
