@@ -246,10 +246,4 @@ final class LeadershipWarmup {
       }
     }
   }
-
-  /** For tests: how many Ratis metric registries name a warm-up member. */
-  static long warmupRegistries() {
-    return org.apache.ratis.metrics.MetricRegistries.global().getMetricRegistries().stream()
-        .filter(r -> String.valueOf(r.getMetricRegistryInfo().getPrefix()).contains("warmup-")).count();
-  }
 }

@@ -62,7 +62,6 @@ public final class RaftWal implements Closeable {
   private final Journal journal;
   private final EventSink events;
   private final Thread peerProbe;
-  private final CompletableFuture<Void> warmedUp = new CompletableFuture<>();
   private volatile WarmupState warmup;
   private final io.raftwal.replication.ReplicationWatchdog watchdog;
 
@@ -182,14 +181,7 @@ public final class RaftWal implements Closeable {
       warmup = WarmupState.FAILED;
       LOG.warn("node {} could not warm its leader path ({}); its first leadership will be slower", config.nodeId(),
           e.toString());
-    } finally {
-      warmedUp.complete(null);
     }
-  }
-
-  /** Completes when the start-up warm-up of the leader path has ended (done, off, shared or failed). */
-  public CompletableFuture<Void> warmedUp() {
-    return warmedUp.copy();
   }
 
   /** Where the start-up warm-up of the leader path stands. */
