@@ -84,11 +84,10 @@ public final class ReplicationWatchdog implements AutoCloseable {
   }
 
   void check() {
-    if (!division.getInfo().isLeader()) {
-      return;
-    }
-    RoleInfoProto role = division.getInfo().getRoleInfoProto();
-    if (!role.hasLeaderInfo()) {
+    RoleInfoProto role = division.getInfo().isLeader() ? division.getInfo().getRoleInfoProto() : null;
+    if (role == null || !role.hasLeaderInfo()) {
+      // What a past leadership saw confirms nothing for a later one: its count starts over.
+      answeringSinceMs = Map.of();
       return;
     }
     List<StallPolicy.Follower> quick = new ArrayList<>();
